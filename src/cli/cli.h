@@ -1,0 +1,58 @@
+/*
+ * The rusty-sandbox command line: a thin client of include/sbx. Options are one table
+ * (options.c) that drives parsing, --help and the man page's option list.
+ */
+#ifndef SBX_CLI_H
+#define SBX_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sbx/sbx.h"
+
+/* Exit codes (documented in README.md and rusty-sandbox(1)). A program that ran to completion
+ * gives its own exit code; these are for everything else. */
+enum cli_exit {
+    EXIT_USAGE = 64,        /* bad command line: unknown option, bad or missing value */
+    EXIT_UNSUPPORTED = 65,  /* no runtime for the file */
+    EXIT_NOINPUT = 66,      /* program file (or --stdin file) missing or unreadable */
+    EXIT_HOST = 69,         /* this host cannot enforce the policy (e.g. no user namespaces) */
+    EXIT_TIMEOUT = 124,     /* wall-clock limit reached */
+    EXIT_SANDBOX = 125,     /* the sandbox itself failed */
+    EXIT_BLOCKED = 126,     /* refused by static analysis (later) */
+    EXIT_NO_RUNTIME = 127,  /* interpreter missing or not a real binary */
+    EXIT_SIGNAL_BASE = 128, /* + N: killed by signal N, or cancelled by signal N */
+};
+
+enum cli_command { CMD_NONE = 0, CMD_RUN = 1, CMD_LIST = 2 };
+
+#define CLI_MAX_ENV 256
+#define CLI_MAX_ARGS 4096
+
+struct cli {
+    enum cli_command command;
+    const char *file;
+    const char *stdin_file;
+    const char *lang;
+    const char *interpreter;
+    const char *env[CLI_MAX_ENV];
+    size_t n_env;
+    char **args;
+    size_t n_args;
+    bool json, quiet, keep, timings, help, version;
+    struct sbx_policy policy;
+};
+
+/* Parse argv (after the program name) into cli; prints one error line and returns EXIT_USAGE on
+ * bad input, 0 on success. */
+int cli_parse(struct cli *cli, int argc, char **argv);
+void cli_print_help(enum cli_command command);
+
+int cmd_run(struct cli *cli);
+int cmd_list(struct cli *cli);
+
+/* "rusty-sandbox: " + message to stderr. */
+void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int cli_exit_for_error(const struct sbx_error *err);
+
+#endif

@@ -1,0 +1,47 @@
+/* rusty-sandbox: entry point. Parses the command line and hands over to one command. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+int cli_exit_for_error(const struct sbx_error *err)
+{
+    switch (err->kind) {
+    case SBX_ERR_USAGE: return EXIT_USAGE;
+    case SBX_ERR_INPUT: return EXIT_NOINPUT;
+    case SBX_ERR_UNSUPPORTED: return EXIT_UNSUPPORTED;
+    case SBX_ERR_NO_RUNTIME: return EXIT_NO_RUNTIME;
+    case SBX_ERR_HOST: return EXIT_HOST;
+    case SBX_ERR_NONE:
+    case SBX_ERR_INTERNAL: return EXIT_SANDBOX;
+    }
+    return EXIT_SANDBOX;
+}
+
+int main(int argc, char **argv)
+{
+    /* A closed stdout (| head) must not kill the supervisor mid-run: writes get EPIPE. */
+    signal(SIGPIPE, SIG_IGN);
+    struct cli cli;
+    memset(&cli, 0, sizeof(cli));
+    sbx_policy_init(&cli.policy);
+    int r = cli_parse(&cli, argc - 1, argv + 1);
+    if (r)
+        return r;
+    if (cli.help) {
+        cli_print_help(cli.command);
+        return 0;
+    }
+    if (cli.version) {
+        printf("rusty-sandbox %s\n", sbx_version());
+        return 0;
+    }
+    switch (cli.command) {
+    case CMD_RUN: return cmd_run(&cli);
+    case CMD_LIST: return cmd_list(&cli);
+    case CMD_NONE: break;
+    }
+    cli_print_help(CMD_NONE);
+    return EXIT_USAGE;
+}

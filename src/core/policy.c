@@ -1,0 +1,49 @@
+/* Policy defaults and validation. Pure code: the policy is checked before anything is touched. */
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#include "core/errors.h"
+#include "sbx/policy.h"
+#include "util/parse.h"
+
+void sbx_policy_init(struct sbx_policy *policy)
+{
+    memset(policy, 0, sizeof(*policy));
+    policy->timeout_s = SBX_DEFAULT_TIMEOUT_S;
+    policy->max_output_bytes = SBX_DEFAULT_MAX_OUTPUT_BYTES;
+    policy->tmp_size_bytes = SBX_DEFAULT_TMP_SIZE_BYTES;
+    policy->enable_network = false;
+    policy->keep_workspace = false;
+}
+
+static int invalid(struct sbx_error *err, const char *what)
+{
+    return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_POLICY, 0, "%s", what);
+}
+
+int sbx_policy_validate(const struct sbx_policy *p, struct sbx_error *err)
+{
+    if (!isfinite(p->timeout_s) || p->timeout_s < 0 || p->timeout_s > SBX_MAX_TIMEOUT_S)
+        return invalid(err, "timeout: must be between 0 (none) and 604800 seconds");
+    if (p->max_output_bytes > SBX_MAX_OUTPUT_BYTES)
+        return invalid(err, "max output: must be at most 1048576 KB per stream");
+    if (p->tmp_size_bytes < 4096 || p->tmp_size_bytes > (uint64_t)1 << 40)
+        return invalid(err, "tmp size: must be between 4 KB and 1 TB");
+    if (p->enable_network)
+        return sbx__error(err, SBX_ERR_HOST, SBX_STAGE_POLICY, 0,
+                          "network: enabling the network is not supported yet; runs have none");
+    if (p->n_env > SBX_MAX_ENV)
+        return invalid(err, "env: at most 256 extra variables");
+    for (size_t i = 0; i < p->n_env; i++) {
+        if (!sbx__env_entry_valid(p->env[i]))
+            return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_POLICY, 0,
+                              "env: '%.200s' is not KEY=VALUE with KEY made of letters, digits "
+                              "and '_' (not starting with a digit)",
+                              p->env[i]);
+    }
+    if (p->workspace_root && p->workspace_root[0] != '/')
+        return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_POLICY, 0,
+                          "workspace root: '%.200s' must be an absolute path", p->workspace_root);
+    return 0;
+}

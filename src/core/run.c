@@ -1,0 +1,271 @@
+/*
+ * sbx_run(): one run, end to end (DESIGN section 1). Validates everything before touching the
+ * host, then: identity -> workspace -> program copied in -> spawn -> supervise -> destroy ->
+ * cleanup. Every step after the workspace exists is undone on every path.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/errors.h"
+#include "platform/platform.h"
+#include "platform/posix/workspace.h"
+#include "runtimes/runtime.h"
+#include "sbx-config.h"
+#include "sbx/sbx.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/strv.h"
+
+#define SBX_MAX_PROGRAM_BYTES (64u * 1024u * 1024u)
+#define SBX_MAX_ARGS 4096
+
+const char *sbx_version(void)
+{
+    return SBX_VERSION;
+}
+
+void sbx_request_init(struct sbx_request *req)
+{
+    memset(req, 0, sizeof(*req));
+    req->stdin_fd = -1;
+    req->cancel_fd = -1;
+}
+
+static void rfc3339_now(char *buf, size_t size)
+{
+    struct timeval tv;
+    struct tm tm;
+    gettimeofday(&tv, NULL);
+    gmtime_r(&tv.tv_sec, &tm);
+    size_t n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, size - n, ".%06ldZ", (long)tv.tv_usec);
+}
+
+/* Open the program file, checking it is a regular file we may read. */
+static int open_program(const char *file, struct sbx_error *err)
+{
+    int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0)
+        return sbx__error(err, SBX_ERR_INPUT, SBX_STAGE_RUNTIME, errno, "cannot read '%s'", file);
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return sbx__error(err, SBX_ERR_INPUT, SBX_STAGE_RUNTIME, 0, "'%s' is not a regular file",
+                          file);
+    }
+    if ((uint64_t)st.st_size > SBX_MAX_PROGRAM_BYTES) {
+        close(fd);
+        return sbx__error(err, SBX_ERR_INPUT, SBX_STAGE_RUNTIME, 0,
+                          "'%s' is larger than 64 MiB", file);
+    }
+    return fd;
+}
+
+static int env_has_key(const struct sbx_policy *p, const char *key)
+{
+    size_t klen = strlen(key);
+    for (size_t i = 0; i < p->n_env; i++)
+        if (!strncmp(p->env[i], key, klen) && p->env[i][klen] == '=')
+            return 1;
+    return 0;
+}
+
+/* PATH, HOME, LANG, TERM, then the runtime's own, then the policy's (which win). */
+static int build_env(const struct sbx_policy *p, const struct sbx_runtime *rt,
+                     struct sbx_strv *env)
+{
+    const char *lang = getenv("LANG"), *term = getenv("TERM");
+    const char *base[][2] = {
+        {"PATH", "/usr/local/bin:/usr/bin:/bin"},
+        {"HOME", "/work"},
+        {"LANG", lang && *lang && !strchr(lang, '\n') ? lang : "C.UTF-8"},
+        {"TERM", term && *term && !strchr(term, '\n') ? term : NULL},
+    };
+    int r;
+    for (size_t i = 0; i < ARRAY_SIZE(base); i++)
+        if (base[i][1] && !env_has_key(p, base[i][0]) &&
+            (r = sbx__strv_pushf(env, "%s=%s", base[i][0], base[i][1])) < 0)
+            return r;
+    if ((r = rt->build_env(env)) < 0)
+        return r;
+    for (size_t i = 0; i < p->n_env; i++)
+        if ((r = sbx__strv_push(env, p->env[i])) < 0)
+            return r;
+    return 0;
+}
+
+static int build_argv(const struct sbx_runtime *rt, const char *interp, const char *name,
+                      const struct sbx_request *req, struct sbx_strv *argv)
+{
+    char inside[PATH_MAX];
+    snprintf(inside, sizeof(inside), "/work/%s", name);
+    int r = rt->build_argv(interp, inside, argv);
+    for (size_t i = 0; r == 0 && i < req->n_args; i++)
+        r = sbx__strv_push(argv, req->args[i]);
+    return r;
+}
+
+struct run_ctx {
+    const struct sbx_policy *policy;
+    const struct sbx_request *req;
+    const struct sbx_runtime *rt;
+    struct sbx_interpreter interp;
+    struct sbx__identity id;
+    struct sbx__workspace ws;
+    struct sbx_strv argv, env;
+    int program_fd;
+    char base_path[PATH_MAX];
+};
+
+/* Everything that can be refused before anything on the host changes. */
+static int check_request(struct run_ctx *c, struct sbx_error *err)
+{
+    int r = sbx_policy_validate(c->policy, err);
+    if (r < 0)
+        return r;
+    if (!c->req->file || !c->req->file[0])
+        return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_RUNTIME, 0, "no program file given");
+    if (c->req->n_args > SBX_MAX_ARGS)
+        return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_RUNTIME, 0, "more than %d arguments",
+                          SBX_MAX_ARGS);
+    c->rt = c->req->runtime ? c->req->runtime : sbx_runtime_for_file(c->req->file);
+    if (!c->rt) {
+        const char *dot = strrchr(c->req->file, '.');
+        return sbx__error(err, SBX_ERR_UNSUPPORTED, SBX_STAGE_RUNTIME, 0,
+                          "'%s': no runtime for %s%s%s files (supported: .py, .js, .mjs, .cjs; "
+                          "or choose one with --lang)",
+                          c->req->file, dot && !strchr(dot, '/') ? "'" : "",
+                          dot && !strchr(dot, '/') ? dot : "extension-less",
+                          dot && !strchr(dot, '/') ? "'" : "");
+    }
+    if ((c->program_fd = open_program(c->req->file, err)) < 0)
+        return c->program_fd;
+    return sbx_interpreter_resolve(c->rt, c->req->interpreter, NULL, &c->interp, err);
+}
+
+static const char *program_name(const char *file)
+{
+    const char *base = strrchr(file, '/');
+    return base ? base + 1 : file;
+}
+
+/* Make the workspace and put the program in it. */
+static int stage_workspace(struct run_ctx *c, struct sbx_error *err)
+{
+    int base = sbx__workspace_base(c->policy->workspace_root, c->base_path, err);
+    if (base < 0)
+        return base;
+    int r = sbx__workspace_create(base, c->base_path, c->id.host_uid, c->id.host_gid, &c->ws, err);
+    if (r < 0)
+        return r;
+    r = sbx__copy_into(c->program_fd, c->ws.work_fd, program_name(c->req->file), 0644,
+                       SBX_MAX_PROGRAM_BYTES);
+    if (r < 0)
+        return sbx__error(err, SBX_ERR_INPUT, SBX_STAGE_WORKSPACE, -r,
+                          "copying '%s' into the workspace", c->req->file);
+    return 0;
+}
+
+static struct sbx_result *new_result(struct run_ctx *c)
+{
+    struct sbx_result *res = calloc(1, sizeof(*res));
+    if (!res)
+        return NULL;
+    snprintf(res->id, sizeof(res->id), "%s", c->ws.id);
+    rfc3339_now(res->started_at, sizeof(res->started_at));
+    res->exit_code = -1;
+    res->limits = *c->policy;
+    res->limits.env = NULL;
+    res->limits.n_env = 0;
+    res->limits.workspace_root = NULL;
+    snprintf(res->runtime_name, sizeof(res->runtime_name), "%s", c->rt->name);
+    snprintf(res->interpreter, sizeof(res->interpreter), "%s", c->interp.path);
+    snprintf(res->file, sizeof(res->file), "%s", c->req->file);
+    return res;
+}
+
+static int launch(struct run_ctx *c, uint64_t t0, struct sbx_result *res, struct sbx_error *err)
+{
+    const struct sbx__backend *be = SBX_BACKEND;
+    struct sbx__launch l = {
+        .policy = c->policy,
+        .request = c->req,
+        .argv = c->argv.v,
+        .envp = c->env.v,
+        .run_dir = c->ws.run_path,
+        .interp_prefix = c->interp.prefix,
+        .program_name = program_name(c->req->file),
+        .t0_ns = t0,
+        .host_uid = c->id.host_uid,
+    };
+    struct sbx__sandbox *sb = NULL;
+    int r = be->spawn(&l, &c->id, &sb, err);
+    if (r == 0)
+        sbx__result_timing(res, "spawned", sbx__now_ns(), t0);
+    if (r == 0 && be->supervise(sb, &l, res) < 0 && res->status != SBX_STATUS_INTERNAL_ERROR)
+        res->status = SBX_STATUS_INTERNAL_ERROR;
+    be->destroy(sb);
+    if (r == 0)
+        be->enforcement(&l, res);
+    return r;
+}
+
+static void finish(struct run_ctx *c, struct sbx_result *res, uint64_t t0)
+{
+    int keep = c->policy->keep_workspace && res;
+    if (res && keep)
+        snprintf(res->workspace, sizeof(res->workspace), "%s", c->ws.work_path);
+    if (c->ws.base_fd >= 0 || c->ws.lock_fd >= 0)
+        sbx__workspace_finish(&c->ws, keep);
+    SBX_BACKEND->release(&c->id);
+    if (res)
+        sbx__result_timing(res, "cleaned_up", sbx__now_ns(), t0);
+    if (c->program_fd >= 0)
+        close(c->program_fd);
+    sbx__strv_done(&c->argv);
+    sbx__strv_done(&c->env);
+}
+
+int sbx_run(const struct sbx_policy *policy, const struct sbx_request *req,
+            struct sbx_result **ret, struct sbx_error *err)
+{
+    uint64_t t0 = sbx__now_ns();
+    struct run_ctx c = {.policy = policy, .req = req, .program_fd = -1};
+    c.ws.base_fd = c.ws.lock_fd = c.ws.run_fd = c.ws.work_fd = -1;
+    c.id.lock_fd = -1;
+    sbx__strv_init(&c.argv, SBX_MAX_ARGS + 16);
+    sbx__strv_init(&c.env, SBX_MAX_ENV + 16);
+    struct sbx_result *res = NULL;
+
+    int r = check_request(&c, err);
+    if (r >= 0)
+        r = SBX_BACKEND->prepare(&c.id, err);
+    if (r >= 0)
+        r = stage_workspace(&c, err);
+    if (r >= 0 && ((r = build_argv(c.rt, c.interp.path, program_name(req->file), req, &c.argv)) < 0 ||
+                   (r = build_env(policy, c.rt, &c.env)) < 0))
+        sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_RUNTIME, -r, "building argv and environment");
+    if (r >= 0 && !(res = new_result(&c)))
+        r = sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_RUNTIME, ENOMEM, "allocating the result");
+    if (r >= 0) {
+        sbx__result_timing(res, "workspace_ready", sbx__now_ns(), t0);
+        sbx__interpreter_version_cached(c.rt, &c.interp, c.ws.base_fd, res->interpreter_version);
+        r = launch(&c, t0, res, err);
+    }
+    if (r < 0) {
+        sbx_result_free(res);
+        res = NULL;
+    }
+    finish(&c, res, t0);
+    if (r < 0)
+        return r;
+    *ret = res;
+    return 0;
+}

@@ -1,0 +1,163 @@
+/*
+ * init: pid 1 of the sandbox. It is born (clone3) in fresh user, pid, mount, network, ipc, uts
+ * and cgroup namespaces, with every capability inside them and none outside. It waits for the
+ * supervisor to write its id maps, builds the root (mounts.c), becomes uid 1000 and drops every
+ * capability (caps.c), then forks the program and reaps every process until the program
+ * exits. Its own exit makes the kernel kill whatever is left in the pid namespace, so a
+ * double-forked daemon cannot outlive the run.
+ *
+ * Runs between clone and exec of a copy of the caller: it never allocates, never returns, and
+ * reports only through the ctl socket (struct sbx__msg).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/errors.h"
+#include "platform/linux/linux.h"
+#include "platform/linux/mounts.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+static struct sbx__mount_plan plan; /* large; static is private to this process after clone */
+
+void sbx__send_msg(int fd, const struct sbx__msg *m)
+{
+    while (send(fd, m, sizeof(*m), MSG_NOSIGNAL) < 0 && errno == EINTR)
+        ;
+}
+
+void sbx__send_stage(int fd, enum sbx__stage_id stage)
+{
+    struct sbx__msg m = {.type = SBX_MSG_STAGE, .stage = stage, .pid = getpid()};
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    m.t_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    sbx__send_msg(fd, &m);
+}
+
+static _Noreturn void fail(int ctl, const struct sbx_error *err, int code)
+{
+    struct sbx__msg m = {.type = SBX_MSG_ERROR, .pid = getpid(), .error = *err};
+    sbx__send_msg(ctl, &m);
+    _exit(code);
+}
+
+static void reset_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; sig++)
+        sigaction(sig, &sa, NULL); /* fails harmlessly for SIGKILL, SIGSTOP and 32/33 */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static _Noreturn void program_main(const struct sbx__init_args *a)
+{
+    const struct sbx__launch *l = a->launch;
+    struct sbx_error err = {0};
+    reset_signals();
+    for (int i = 0; i < 3; i++)
+        if (dup2(a->stdio[i], i) < 0) {
+            sbx__error_errno(&err, SBX_STAGE_EXEC, "setting up stdio");
+            fail(a->ctl_fd, &err, 127);
+        }
+    /* SECURITY: nothing but 0-2 crosses exec; the ctl socket stays until exec succeeds so a
+     * failure can still be reported. */
+    if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+        sbx__error_errno(&err, SBX_STAGE_EXEC, "marking fds close-on-exec");
+        fail(a->ctl_fd, &err, 127);
+    }
+    sbx__send_stage(a->ctl_fd, SBX_ST_EXEC);
+    execve(l->argv[0], l->argv, l->envp);
+    sbx__error(&err, SBX_ERR_INTERNAL, SBX_STAGE_EXEC, errno, "executing '%s' in the sandbox",
+               l->argv[0]);
+    fail(a->ctl_fd, &err, 127);
+}
+
+static int parent_gone(int ctl)
+{
+    struct pollfd p = {.fd = ctl, .events = 0};
+    return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR));
+}
+
+void sbx__init_main(const struct sbx__init_args *a)
+{
+    const struct sbx__launch *l = a->launch;
+    struct sbx_error err = {0};
+    int ctl = a->ctl_fd;
+
+    /* SECURITY: if the supervisor dies, so does the sandbox. Set before waiting on sync_fd, so
+     * a parent that dies before writing the maps is seen as EOF there. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    sbx__send_stage(ctl, SBX_ST_INIT_START);
+    char go;
+    if (read(a->sync_fd, &go, 1) != 1)
+        _exit(1);
+    close(a->sync_fd);
+    sbx__send_stage(ctl, SBX_ST_IDS_MAPPED);
+
+    if (sbx__mounts_prepare(l, &plan, &err) < 0 || sbx__become_sandbox_ids(a->privileged, &err) < 0 ||
+        sbx__mounts_finish(l, &plan, &err) < 0)
+        fail(ctl, &err, 1);
+    if (sethostname(SBX_HOSTNAME, strlen(SBX_HOSTNAME)) < 0 ||
+        setdomainname("", 0) < 0) {
+        sbx__error_errno(&err, SBX_STAGE_MOUNTS, "setting the hostname");
+        fail(ctl, &err, 1);
+    }
+    /* A new session: no controlling terminal, so TIOCSTI and job control signals to the
+     * user's terminal are impossible. */
+    if (setsid() < 0) {
+        sbx__error_errno(&err, SBX_STAGE_PRIVILEGES, "setsid");
+        fail(ctl, &err, 1);
+    }
+    sbx__send_stage(ctl, SBX_ST_ROOT_BUILT);
+    if (sbx__drop_capabilities(&err) < 0)
+        fail(ctl, &err, 1);
+    /* The uid change cleared the parent-death signal: set it again, then check the parent did
+     * not die in between. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (parent_gone(ctl))
+        _exit(1);
+    sbx__send_stage(ctl, SBX_ST_PRIVS_DROPPED);
+
+    pid_t child = fork();
+    if (child < 0) {
+        sbx__error_errno(&err, SBX_STAGE_EXEC, "forking the program");
+        fail(ctl, &err, 1);
+    }
+    if (child == 0)
+        program_main(a);
+    for (int i = 0; i < 3; i++)
+        close(a->stdio[i]);
+
+    /* Reap everything; the run ends when the program itself ends. */
+    int status = 0;
+    for (;;) {
+        int st;
+        pid_t w = waitpid(-1, &st, __WALL);
+        if (w == child) {
+            status = st;
+            break;
+        }
+        if (w < 0 && errno != EINTR) {
+            status = 0x7f00; /* cannot happen: the child is ours; report exit code 127 */
+            break;
+        }
+    }
+    struct sbx__msg m = {.type = SBX_MSG_EXIT, .status = status, .pid = child};
+    sbx__send_msg(ctl, &m);
+    _exit(0);
+}

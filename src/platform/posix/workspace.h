@@ -1,0 +1,49 @@
+/*
+ * Run directories on the host.
+ *
+ *   <root>/rusty-sandbox-<uid>/            0700, owned by the caller (checked, never followed)
+ *       run-<id>.lock                      flock'ed by the live supervisor of run <id>
+ *       run-<id>/root/                     mount point of the sandbox's tmpfs root
+ *       run-<id>/work/                     the workspace, the program's cwd (owned by the
+ *                                          sandbox's host uid)
+ *       version-*                          interpreter version cache
+ *
+ * A run dir whose lock nobody holds belongs to a supervisor that died: the next run removes it.
+ */
+#ifndef SBX_PLATFORM_POSIX_WORKSPACE_H
+#define SBX_PLATFORM_POSIX_WORKSPACE_H
+
+#include <limits.h>
+#include <sys/types.h>
+
+#include "sbx/error.h"
+#include "util/macros.h"
+
+struct sbx__workspace {
+    int base_fd;           /* <root>/rusty-sandbox-<uid> */
+    int lock_fd;           /* flock'ed run-<id>.lock */
+    int run_fd;            /* run-<id> */
+    int work_fd;           /* run-<id>/work */
+    char id[40];
+    char run_path[PATH_MAX];
+    char work_path[PATH_MAX];
+};
+
+/* Open (creating) the base dir for the calling user under `root` (NULL: $TMPDIR or /tmp) and
+ * remove stale run dirs. Returns the base dir fd or a negative errno with err set. */
+SBX_INTERNAL int sbx__workspace_base(const char *root, char *ret_path, struct sbx_error *err);
+
+/* Remove run dirs under base_fd whose supervisor is gone; returns how many were removed. */
+SBX_INTERNAL int sbx__workspace_reap_stale(int base_fd);
+
+/* Create a fresh run dir (taking ownership of base_fd) with work/ owned by uid:gid. */
+SBX_INTERNAL int sbx__workspace_create(int base_fd, const char *base_path, uid_t uid, gid_t gid,
+                                       struct sbx__workspace *ret, struct sbx_error *err);
+
+/* Remove the run dir (unless keep) and release the lock; always closes every fd. */
+SBX_INTERNAL int sbx__workspace_finish(struct sbx__workspace *ws, int keep);
+
+/* A fresh random id (32 hex digits, 8-4-4-4-12 grouping as a UUID v4). */
+SBX_INTERNAL void sbx__random_id(char ret[40]);
+
+#endif

@@ -1,0 +1,29 @@
+/* JavaScript on Node.js. .mjs files are ES modules by Node's own rule. */
+#include "runtimes/runtime.h"
+
+static const char *const extensions[] = {".js", ".mjs", ".cjs", NULL};
+static const char *const path_names[] = {"node", "nodejs", NULL};
+
+static int build_argv(const char *interp, const char *program, struct sbx_strv *argv)
+{
+    int r;
+    if ((r = sbx__strv_push(argv, interp)) < 0 || (r = sbx__strv_push(argv, program)) < 0)
+        return r;
+    return 0;
+}
+
+static int build_env(struct sbx_strv *env)
+{
+    (void)env;
+    return 0;
+}
+
+const struct sbx_runtime sbx__runtime_javascript = {
+    .name = "javascript",
+    .extensions = extensions,
+    .default_interpreter = "/usr/bin/node",
+    .path_names = path_names,
+    .build_argv = build_argv,
+    .build_env = build_env,
+    .parse_version = sbx__version_last_word,
+};

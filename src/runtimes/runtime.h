@@ -1,0 +1,39 @@
+/*
+ * The runtime ops table (internal). A language is one file defining a struct sbx_runtime and
+ * one line in registry.c.
+ */
+#ifndef SBX_RUNTIMES_RUNTIME_H
+#define SBX_RUNTIMES_RUNTIME_H
+
+#include "sbx/runtime.h"
+#include "util/macros.h"
+#include "util/strv.h"
+
+struct sbx_runtime {
+    const char *name;
+    const char *const *extensions;
+    const char *default_interpreter;
+    const char *const *path_names; /* looked up on PATH when the default is missing */
+    /* Push the full argv: interpreter, its flags, the program (path inside the sandbox). The
+     * program's own arguments are appended by the caller. 0 or -errno. */
+    int (*build_argv)(const char *interp, const char *program, struct sbx_strv *argv);
+    /* Push runtime-specific environment entries (may push none). 0 or -errno. */
+    int (*build_env)(struct sbx_strv *env);
+    /* Turn `--version` output into a short version string (SBX_VERSION_MAX). */
+    void (*parse_version)(const char *output, char *ret);
+};
+
+SBX_INTERNAL extern const struct sbx_runtime sbx__runtime_python;
+SBX_INTERNAL extern const struct sbx_runtime sbx__runtime_javascript;
+
+/* Last whitespace-separated word of the first line, at most SBX_VERSION_MAX - 1 bytes. */
+SBX_INTERNAL void sbx__version_last_word(const char *output, char *ret);
+
+/* Version with a cache in `cache_dirfd` keyed by the binary's identity (dev, inode, size,
+ * mtime), so only the first run after an upgrade pays for `--version`. ret may be "" when the
+ * version could not be told; that is not an error. */
+SBX_INTERNAL void sbx__interpreter_version_cached(const struct sbx_runtime *rt,
+                                                  const struct sbx_interpreter *interp,
+                                                  int cache_dirfd, char *ret);
+
+#endif

@@ -1,0 +1,158 @@
+/*
+ * Host-side file helpers. SECURITY: workspaces are writable by the sandboxed program, so the
+ * host never resolves a path inside them: all work is *at() relative to a trusted dir fd, with
+ * O_NOFOLLOW / AT_SYMLINK_NOFOLLOW, and removal stays on the workspace's own file system.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+#include "util/fs.h"
+
+int sbx__write_all(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+    while (len) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+ssize_t sbx__read_full(int fd, void *buf, size_t len)
+{
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = read(fd, (char *)buf + got, len - got);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        if (n == 0)
+            break;
+        got += (size_t)n;
+    }
+    return (ssize_t)got;
+}
+
+int sbx__copy_into(int src_fd, int dirfd, const char *name, mode_t mode, uint64_t max_bytes)
+{
+    _cleanup_close_ int out =
+        openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (out < 0)
+        return -errno;
+    char buf[65536];
+    uint64_t copied = 0;
+    for (;;) {
+        ssize_t n = read(src_fd, buf, sizeof(buf));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -errno;
+        if (n == 0)
+            break;
+        copied += (uint64_t)n;
+        if (copied > max_bytes)
+            return -EFBIG;
+        int r = sbx__write_all(out, buf, (size_t)n);
+        if (r < 0)
+            return r;
+    }
+    if (fchmod(out, mode) < 0) /* umask must not narrow it */
+        return -errno;
+    return 0;
+}
+
+static int rm_children(int dfd, dev_t dev);
+
+static int rm_entry(int dirfd, const char *name, dev_t dev)
+{
+    struct stat st;
+    if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return errno == ENOENT ? 0 : -errno;
+    if (!S_ISDIR(st.st_mode))
+        return unlinkat(dirfd, name, 0) < 0 && errno != ENOENT ? -errno : 0;
+    if (st.st_dev != dev)
+        return -EXDEV; /* a mount point: never descend into another file system */
+    if ((st.st_mode & 0700) != 0700)
+        (void)!fchmodat(dirfd, name, 0700, 0); /* the program may have made it unreadable */
+    int r = 0;
+    int dfd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dfd < 0)
+        r = -errno;
+    else
+        r = rm_children(dfd, dev); /* closes dfd */
+    if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT && r == 0)
+        r = -errno;
+    return r;
+}
+
+/* Takes ownership of dfd. */
+static int rm_children(int dfd, dev_t dev)
+{
+    DIR *d = fdopendir(dfd);
+    if (!d) {
+        int r = -errno;
+        close(dfd);
+        return r;
+    }
+    int r = 0;
+    /* A few passes: a directory changed while it is read may hide an entry from one pass. */
+    for (int pass = 0; pass < 3; pass++) {
+        size_t seen = 0;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+            if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+                continue;
+            seen++;
+            int k = rm_entry(dirfd(d), de->d_name, dev);
+            if (k < 0 && r == 0)
+                r = k;
+        }
+        if (seen == 0 || r < 0)
+            break;
+        rewinddir(d);
+    }
+    closedir(d);
+    return r;
+}
+
+int sbx__rm_rf_at(int dirfd, const char *name)
+{
+    struct stat st;
+    if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return errno == ENOENT ? 0 : -errno;
+    return rm_entry(dirfd, name, st.st_dev);
+}
+
+int sbx__private_dir(const char *path, uid_t uid)
+{
+    if (mkdir(path, 0700) < 0 && errno != EEXIST)
+        return -errno;
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ELOOP || errno == ENOTDIR ? -ENOTDIR : -errno;
+    struct stat st;
+    int r = 0;
+    if (fstat(fd, &st) < 0)
+        r = -errno;
+    else if (st.st_uid != uid)
+        r = -EPERM; /* SECURITY: someone else made it (a /tmp squatter): never use it */
+    else if ((st.st_mode & 07777) != 0700 && fchmod(fd, 0700) < 0)
+        r = -errno;
+    if (r < 0) {
+        close(fd);
+        return r;
+    }
+    return fd;
+}
