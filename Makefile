@@ -1,0 +1,43 @@
+# Thin wrapper over Meson. `make demo` and `make test` set up everything they need.
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD ?= build
+PYTHON ?= /usr/bin/python3
+PYTEST_ARGS ?=
+
+.PHONY: all deps build demo test unit integration bench install clean
+
+all: build
+
+deps:
+	@./scripts/install-deps.sh
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) --prefix=$(PREFIX)
+
+build: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+demo: deps build
+	$(BUILD)/rusty-sandbox run examples/hello.py
+	$(BUILD)/rusty-sandbox run examples/hello.js
+
+unit: build
+	meson test -C $(BUILD) --suite unit --print-errorlogs
+
+integration: build
+	SBX_BIN=$(abspath $(BUILD))/rusty-sandbox $(PYTHON) -m pytest -q tests/integration $(PYTEST_ARGS)
+
+test: deps build
+	$(MAKE) --no-print-directory unit
+	$(MAKE) --no-print-directory integration
+
+bench: deps build
+	$(PYTHON) bench/bench.py --bin $(BUILD)/rusty-sandbox
+
+install: build
+	meson configure $(BUILD) --prefix=$(PREFIX)
+	meson install -C $(BUILD) $(if $(DESTDIR),--destdir "$(DESTDIR)")
+
+clean:
+	rm -rf $(BUILD)
