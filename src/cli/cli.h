@@ -47,6 +47,7 @@ struct cli {
  * bad input, 0 on success. */
 int cli_parse(struct cli *cli, int argc, char **argv);
 void cli_print_help(enum cli_command command);
+void cli_print_roff_options(void);
 
 int cmd_run(struct cli *cli);
 int cmd_list(struct cli *cli);

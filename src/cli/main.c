@@ -23,6 +23,10 @@ int main(int argc, char **argv)
 {
     /* A closed stdout (| head) must not kill the supervisor mid-run: writes get EPIPE. */
     signal(SIGPIPE, SIG_IGN);
+    if (argc == 2 && !strcmp(argv[1], "--help-roff")) { /* build-time: the man page's options */
+        cli_print_roff_options();
+        return 0;
+    }
     struct cli cli;
     memset(&cli, 0, sizeof(cli));
     sbx_policy_init(&cli.policy);

@@ -223,6 +223,24 @@ int cli_parse(struct cli *cli, int argc, char **argv)
     return 0;
 }
 
+/* The option list in roff, for docs/rusty-sandbox.1 (generated at build time from this table,
+ * so the man page and --help cannot disagree). */
+void cli_print_roff_options(void)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(options); i++) {
+        const struct option_def *o = &options[i];
+        printf(".TP\n.B \\-\\-%s", o->name);
+        if (o->arg)
+            printf(" \\fI%s\\fR", o->arg);
+        printf("\n%s", o->help);
+        if (!(o->commands & (1u << CMD_RUN)))
+            printf(" (list-supported)");
+        else if (o->commands & (1u << CMD_LIST))
+            printf(" (run, list-supported)");
+        printf(".\n");
+    }
+}
+
 void cli_print_help(enum cli_command command)
 {
     printf("rusty-sandbox %s: run untrusted Python and JavaScript programs in a sandbox\n\n",

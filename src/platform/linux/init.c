@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -87,6 +88,47 @@ static _Noreturn void program_main(const struct sbx__init_args *a)
     fail(a->ctl_fd, &err, 127);
 }
 
+/*
+ * Wait until the program (pid `child`) exits, reaping every other process on the way.
+ * SIGTERM (sent by the supervisor at a limit, or by the program itself, which only ends its
+ * own run) kills every process of the namespace.
+ */
+static int wait_program(int sfd, pid_t child)
+{
+    for (;;) {
+        struct signalfd_siginfo si;
+        ssize_t n = read(sfd, &si, sizeof(si));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n == (ssize_t)sizeof(si) && si.ssi_signo == SIGTERM)
+            kill(-1, SIGKILL);
+        int st;
+        pid_t w;
+        while ((w = waitpid(-1, &st, __WALL | WNOHANG)) > 0)
+            if (w == child)
+                return st;
+        if (w < 0 && errno == ECHILD)
+            return 0x7f00; /* cannot happen: the program is our child */
+    }
+}
+
+/*
+ * The program has ended: kill and reap whatever it left (daemons, orphans) before init exits.
+ * Reaping them here, rather than letting the kernel do it when pid 1 exits, is what puts their
+ * CPU time into init's rusage: the kernel's own teardown reaps with SIGCHLD ignored, which
+ * discards the children's usage.
+ */
+static void end_everything(void)
+{
+    for (;;) {
+        kill(-1, SIGKILL);
+        int st;
+        pid_t w = waitpid(-1, &st, __WALL);
+        if (w < 0 && errno == ECHILD)
+            return;
+    }
+}
+
 static int parent_gone(int ctl)
 {
     struct pollfd p = {.fd = ctl, .events = 0};
@@ -133,6 +175,18 @@ void sbx__init_main(const struct sbx__init_args *a)
         _exit(1);
     sbx__send_stage(ctl, SBX_ST_PRIVS_DROPPED);
 
+    /* SIGCHLD and SIGTERM are taken through a signalfd, blocked before the fork so none is
+     * lost; the program's copy unblocks everything before exec. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    sigaddset(&set, SIGTERM);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+    if (sfd < 0) {
+        sbx__error_errno(&err, SBX_STAGE_EXEC, "signalfd");
+        fail(ctl, &err, 1);
+    }
     pid_t child = fork();
     if (child < 0) {
         sbx__error_errno(&err, SBX_STAGE_EXEC, "forking the program");
@@ -142,21 +196,8 @@ void sbx__init_main(const struct sbx__init_args *a)
         program_main(a);
     for (int i = 0; i < 3; i++)
         close(a->stdio[i]);
-
-    /* Reap everything; the run ends when the program itself ends. */
-    int status = 0;
-    for (;;) {
-        int st;
-        pid_t w = waitpid(-1, &st, __WALL);
-        if (w == child) {
-            status = st;
-            break;
-        }
-        if (w < 0 && errno != EINTR) {
-            status = 0x7f00; /* cannot happen: the child is ours; report exit code 127 */
-            break;
-        }
-    }
+    int status = wait_program(sfd, child);
+    end_everything();
     struct sbx__msg m = {.type = SBX_MSG_EXIT, .status = status, .pid = child};
     sbx__send_msg(ctl, &m);
     _exit(0);

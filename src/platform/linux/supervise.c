@@ -50,6 +50,7 @@ struct sup {
     int out_fd[2];
     struct relay in;
     int killed; /* why the supervisor killed the run: 0, TAG_TIMER or TAG_CANCEL */
+    int kill_sent; /* SIGTERM sent to init; the timer now measures the grace period */
     int have_exit, exit_status;
     int have_error;
     struct rusage ru;
@@ -67,11 +68,25 @@ static void unwatch(int ep, int fd)
     epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL);
 }
 
+/*
+ * End the run: SIGTERM asks init to kill every process of the namespace and reap them, so
+ * their CPU time is counted; if init has not exited within the grace period (it cannot be
+ * blocked by the program, but the supervisor never relies on that) it gets SIGKILL, which the
+ * kernel turns into the death of the whole namespace.
+ */
+#define KILL_GRACE_NS (250 * 1000 * 1000)
+
 static void kill_run(struct sup *s, int why)
 {
     if (!s->killed)
         s->killed = why;
-    syscall(SYS_pidfd_send_signal, s->sb->pidfd, SIGKILL, NULL, 0);
+    if (s->sb->exited || s->kill_sent)
+        return;
+    s->kill_sent = 1;
+    syscall(SYS_pidfd_send_signal, s->sb->pidfd, SIGTERM, NULL, 0);
+    struct itimerspec its = {.it_value = {0, KILL_GRACE_NS}};
+    if (timerfd_settime(s->timer, 0, &its, NULL) < 0 || why == 0)
+        syscall(SYS_pidfd_send_signal, s->sb->pidfd, SIGKILL, NULL, 0);
 }
 
 /* ---- stdin relay ---- */
@@ -237,6 +252,7 @@ static void reap(struct sup *s)
     s->t_exit_ns = sbx__now_ns();
     unwatch(s->ep, s->sb->pidfd);
     relay_close(s);
+    unwatch(s->ep, s->timer);
 }
 
 static int setup(struct sup *s)
@@ -300,7 +316,16 @@ static void dispatch(struct sup *s, int tag)
     case TAG_ERR: read_output(s, 1); break;
     case TAG_SRC:
     case TAG_SINK: relay_event(s, tag); break;
-    case TAG_TIMER: kill_run(s, TAG_TIMER); unwatch(s->ep, s->timer); break;
+    case TAG_TIMER: {
+        uint64_t ticks;
+        if (read(s->timer, &ticks, sizeof(ticks)) < 0 && errno == EAGAIN)
+            break;
+        if (s->kill_sent) /* grace over */
+            syscall(SYS_pidfd_send_signal, s->sb->pidfd, SIGKILL, NULL, 0);
+        else
+            kill_run(s, TAG_TIMER);
+        break;
+    }
     case TAG_CANCEL:
         record_cancel(s);
         kill_run(s, TAG_CANCEL);
