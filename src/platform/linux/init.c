@@ -10,7 +10,9 @@
  * reports only through the ctl socket (struct sbx__msg).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -129,6 +131,38 @@ static void end_everything(void)
     }
 }
 
+static int cmp_int(const void *a, const void *b)
+{
+    return *(const int *)a - *(const int *)b;
+}
+
+/*
+ * SECURITY: init is a copy of the caller, holding every fd the caller had open without
+ * close-on-exec (its terminal, its files, its sockets). Keep only what the run needs (all >= 3,
+ * see spawn.c) and point 0-2 at /dev/null, before anything else.
+ */
+static int keep_only_needed_fds(const struct sbx__init_args *a)
+{
+    int keep[] = {a->ctl_fd, a->sync_fd, a->stdio[0], a->stdio[1], a->stdio[2]};
+    qsort(keep, ARRAY_SIZE(keep), sizeof(keep[0]), cmp_int);
+    unsigned lo = 3;
+    for (size_t i = 0; i < ARRAY_SIZE(keep); i++) {
+        if ((unsigned)keep[i] > lo && syscall(SYS_close_range, lo, (unsigned)keep[i] - 1, 0) < 0)
+            return -errno;
+        lo = (unsigned)keep[i] + 1;
+    }
+    if (syscall(SYS_close_range, lo, ~0U, 0) < 0)
+        return -errno;
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null < 0)
+        return -errno;
+    for (int fd = 0; fd < 3; fd++)
+        if (dup2(null, fd) < 0)
+            return -errno;
+    close(null);
+    return 0;
+}
+
 static int parent_gone(int ctl)
 {
     struct pollfd p = {.fd = ctl, .events = 0};
@@ -144,6 +178,10 @@ void sbx__init_main(const struct sbx__init_args *a)
     /* SECURITY: if the supervisor dies, so does the sandbox. Set before waiting on sync_fd, so
      * a parent that dies before writing the maps is seen as EOF there. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (keep_only_needed_fds(a) < 0) {
+        sbx__error_errno(&err, SBX_STAGE_SPAWN, "closing inherited file descriptors");
+        fail(ctl, &err, 1);
+    }
     sbx__send_stage(ctl, SBX_ST_INIT_START);
     char go;
     if (read(a->sync_fd, &go, 1) != 1)
@@ -168,6 +206,14 @@ void sbx__init_main(const struct sbx__init_args *a)
     sbx__send_stage(ctl, SBX_ST_ROOT_BUILT);
     if (sbx__drop_capabilities(&err) < 0)
         fail(ctl, &err, 1);
+    /* SECURITY: init keeps a copy of the caller's memory (its environment, maybe secrets) and
+     * runs as the program's uid: not dumpable, so the program can neither ptrace it nor read
+     * /proc/1/mem, environ or fd. (Unprivileged, the uid did not change, so the kernel would
+     * have left it dumpable.) */
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+        sbx__error_errno(&err, SBX_STAGE_PRIVILEGES, "PR_SET_DUMPABLE");
+        fail(ctl, &err, 1);
+    }
     /* The uid change cleared the parent-death signal: set it again, then check the parent did
      * not die in between. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);

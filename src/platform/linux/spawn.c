@@ -59,11 +59,9 @@ static int write_id_maps(pid_t pid, const struct sbx__identity *id, struct sbx_e
     return 0;
 }
 
-/* Pipes whose ends must not land on 0-2 (the caller may have closed its stdio). */
-static int pipe_high(int p[2])
+/* Move a pair of fds off 0-2 (the caller may have closed its stdio): init replaces 0-2. */
+static int fds_high(int p[2])
 {
-    if (pipe2(p, O_CLOEXEC) < 0)
-        return -errno;
     for (int i = 0; i < 2; i++) {
         if (p[i] > 2)
             continue;
@@ -74,6 +72,13 @@ static int pipe_high(int p[2])
         p[i] = fd;
     }
     return 0;
+}
+
+static int pipe_high(int p[2])
+{
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return -errno;
+    return fds_high(p);
 }
 
 static void close_pair(int p[2])
@@ -112,7 +117,7 @@ int sbx__linux_spawn(const struct sbx__launch *l, const struct sbx__identity *id
         r = sbx__error_errno(err, SBX_STAGE_SPAWN, "socketpair");
         goto fail;
     }
-    if ((r = pipe_high(sync)) < 0 || (r = pipe_high(in)) < 0 || (r = pipe_high(out)) < 0 ||
+    if ((r = fds_high(ctl)) < 0 || (r = pipe_high(sync)) < 0 || (r = pipe_high(in)) < 0 || (r = pipe_high(out)) < 0 ||
         (r = pipe_high(errp)) < 0) {
         r = sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_SPAWN, -r, "creating pipes");
         goto fail;
