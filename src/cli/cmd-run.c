@@ -163,7 +163,7 @@ int cmd_run(struct cli *cli)
         print_tail(&lv, 1, "stdout", &res->out);
         print_tail(&lv, 2, "stderr", &res->err);
     }
-    if (!cli->quiet)
+    if (!cli->quiet && !cli->json)
         print_summary(res);
     if (cli->timings)
         print_timings(res);

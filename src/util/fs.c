@@ -87,14 +87,17 @@ static int rm_entry(int dirfd, const char *name, dev_t dev)
     if ((st.st_mode & 0700) != 0700)
         (void)!fchmodat(dirfd, name, 0700, 0); /* the program may have made it unreadable */
     int r = 0;
-    int dfd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (dfd < 0)
-        r = -errno;
-    else
-        r = rm_children(dfd, dev); /* closes dfd */
-    if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT && r == 0)
-        r = -errno;
-    return r;
+    /* A directory changed while it is read (the program may still be running when a stale run
+     * is reaped) can hide an entry from one pass: retry a few times while it is not empty. */
+    for (int pass = 0; pass < 3; pass++) {
+        int dfd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        r = dfd < 0 ? -errno : rm_children(dfd, dev); /* closes dfd */
+        if (unlinkat(dirfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
+            return r;
+        if (errno != ENOTEMPTY && errno != EEXIST)
+            return r < 0 ? r : -errno;
+    }
+    return r < 0 ? r : -ENOTEMPTY;
 }
 
 /* Takes ownership of dfd. */
@@ -107,21 +110,13 @@ static int rm_children(int dfd, dev_t dev)
         return r;
     }
     int r = 0;
-    /* A few passes: a directory changed while it is read may hide an entry from one pass. */
-    for (int pass = 0; pass < 3; pass++) {
-        size_t seen = 0;
-        struct dirent *de;
-        while ((de = readdir(d))) {
-            if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-                continue;
-            seen++;
-            int k = rm_entry(dirfd(d), de->d_name, dev);
-            if (k < 0 && r == 0)
-                r = k;
-        }
-        if (seen == 0 || r < 0)
-            break;
-        rewinddir(d);
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+            continue;
+        int k = rm_entry(dirfd(d), de->d_name, dev);
+        if (k < 0 && r == 0)
+            r = k;
     }
     closedir(d);
     return r;
