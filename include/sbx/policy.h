@@ -25,6 +25,16 @@ extern "C" {
 #define SBX_MAX_TIMEOUT_S (7.0 * 24 * 3600)
 #define SBX_MAX_OUTPUT_BYTES (1024u * 1024u * 1024u)
 #define SBX_MAX_ENV 256
+#define SBX_DEFAULT_MEMORY_LIMIT_BYTES (512ull * 1024 * 1024)
+#define SBX_DEFAULT_MAX_PROCESSES 128
+#define SBX_DEFAULT_MAX_OPEN_FILES 256
+#define SBX_DEFAULT_MAX_FILE_SIZE_BYTES (64ull * 1024 * 1024)
+
+/* What happens when a program writes more than max_output_bytes to a stream. */
+enum sbx_output_action {
+    SBX_OUTPUT_TRUNCATE, /* keep head and tail, count the rest, let the program go on */
+    SBX_OUTPUT_KILL,     /* end the run with status output_limit */
+};
 
 struct sbx_policy {
     /* Wall-clock limit in seconds (fractional allowed); 0 means none. Default 30. */
@@ -42,6 +52,21 @@ struct sbx_policy {
     /* Extra environment entries "KEY=VALUE" for the program (borrowed). */
     const char *const *env;
     size_t n_env;
+
+    /* Resource limits; 0 means none. Memory, processes and the CPU share need a cgroup (v2
+     * delegated subtree or v1 as root); CPU time is measured from the cgroup too. */
+    uint64_t memory_limit_bytes;  /* default 512 MiB; swap is off */
+    double cpu_time_limit_s;      /* CPU seconds of all processes, fractional; default none */
+    double cpus;                  /* CPU share, e.g. 0.5; default none */
+    uint64_t max_processes;       /* tasks (threads count); default 128 */
+    uint64_t max_file_size_bytes; /* largest file the program may write; default 64 MiB */
+    uint64_t max_open_files;      /* RLIMIT_NOFILE; default 256 */
+    enum sbx_output_action output_limit_action;
+    /* Without a usable cgroup, enforce what rlimits can (RLIMIT_DATA, RLIMIT_NPROC,
+     * RLIMIT_CPU) instead of refusing to run. The enforcement map says which was used. */
+    bool allow_weaker_limits;
+    /* Parent cgroup for runs (a path inside the hierarchy); NULL: the caller's own. */
+    const char *cgroup_parent;
 };
 
 /* Fill `policy` with the defaults. Never fails. */

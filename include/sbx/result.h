@@ -25,6 +25,9 @@ enum sbx_status {
     SBX_STATUS_RUNTIME_ERROR,  /* exited with a non-zero code */
     SBX_STATUS_SIGNALED,       /* killed by a signal it caused or sent itself */
     SBX_STATUS_TIMEOUT,        /* wall-clock limit reached; the whole tree was killed */
+    SBX_STATUS_CPU_LIMIT,      /* used more CPU time than cpu_time_limit_s */
+    SBX_STATUS_MEMORY_LIMIT,   /* the kernel's OOM killer acted on the run's memory limit */
+    SBX_STATUS_OUTPUT_LIMIT,   /* wrote past max_output_bytes with output_limit_action kill */
     SBX_STATUS_CANCELLED,      /* the caller cancelled the run (Ctrl-C, SIGTERM) */
     SBX_STATUS_INTERNAL_ERROR, /* the sandbox failed; see `error` */
 };
@@ -45,8 +48,17 @@ struct sbx_kv {
     char value[64];
 };
 
-#define SBX_MAX_ENFORCEMENT 24
+#define SBX_MAX_ENFORCEMENT 32
 #define SBX_MAX_TIMINGS 24
+#define SBX_MAX_EVENTS 64
+
+/* Something that happened during the run: a limit hit, a refusal. */
+struct sbx_event {
+    const char *type;  /* static: "timeout", "cpu_limit", "oom_kill", "pids_max",
+                          "file_size", "output_truncated", "output_limit" */
+    uint64_t at_us;    /* microseconds since the run started */
+    char detail[160];
+};
 
 struct sbx_timing {
     const char *stage;   /* static string */
@@ -64,6 +76,16 @@ struct sbx_result {
     uint64_t cpu_user_us;      /* every process of the run, from the kernel's rusage */
     uint64_t cpu_sys_us;
     uint64_t peak_rss_kb;      /* largest resident set of any one process (ru_maxrss) */
+    uint64_t peak_memory_kb;   /* of the whole run, from the cgroup; else peak_rss_kb */
+    const char *peak_memory_source; /* static: "cgroup-v2", "cgroup-v1", "ru_maxrss" */
+    const char *cpu_time_source;    /* static: "cgroup-v2", "cgroup-v1", "rusage" */
+    uint64_t peak_pids;        /* most tasks alive at once (0: unknown) */
+    const char *peak_pids_source; /* static: "pids.peak", "sampled", NULL */
+    uint64_t ctx_switches_voluntary, ctx_switches_involuntary;
+
+    struct sbx_event events[SBX_MAX_EVENTS];
+    size_t n_events;
+    uint64_t events_dropped;
 
     struct sbx_output out;
     struct sbx_output err;

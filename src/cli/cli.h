@@ -21,6 +21,9 @@ enum cli_exit {
     EXIT_SANDBOX = 125,     /* the sandbox itself failed */
     EXIT_BLOCKED = 126,     /* refused by static analysis (later) */
     EXIT_NO_RUNTIME = 127,  /* interpreter missing or not a real binary */
+    EXIT_MEMORY = 137,      /* memory limit (the OOM killer's SIGKILL) */
+    EXIT_OUTPUT = 141,      /* output limit with --output-limit-action kill */
+    EXIT_CPU = 152,         /* CPU time limit (as SIGXCPU) */
     EXIT_SIGNAL_BASE = 128, /* + N: killed by signal N, or cancelled by signal N */
 };
 

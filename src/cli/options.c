@@ -72,6 +72,74 @@ static int opt_tmp_size(struct cli *cli, const char *name, const char *v)
     return 0;
 }
 
+static int opt_memory(struct cli *cli, const char *name, const char *v)
+{
+    uint64_t mb;
+    int r = sbx__parse_u64(v, 0, 16u * 1024 * 1024, &mb);
+    if (r < 0 || (mb > 0 && mb < 4))
+        return bad_value(name, v, r < 0 ? r : -ERANGE, "megabytes, at least 4 (0: no limit)");
+    cli->policy.memory_limit_bytes = mb * 1024 * 1024;
+    return 0;
+}
+
+static int opt_cpu_limit(struct cli *cli, const char *name, const char *v)
+{
+    double d;
+    int r = sbx__parse_decimal(v, 0, SBX_MAX_TIMEOUT_S, &d);
+    if (r < 0)
+        return bad_value(name, v, r, "CPU seconds, fractional allowed, e.g. 2.5 (0: no limit)");
+    cli->policy.cpu_time_limit_s = d;
+    return 0;
+}
+
+static int opt_cpus(struct cli *cli, const char *name, const char *v)
+{
+    double d;
+    int r = sbx__parse_decimal(v, 0, 4096, &d);
+    if (r < 0 || (d > 0 && d < 0.01))
+        return bad_value(name, v, r < 0 ? r : -ERANGE, "a CPU share such as 0.5 or 2 (0: no cap)");
+    cli->policy.cpus = d;
+    return 0;
+}
+
+static int opt_count(struct cli *cli, const char *name, const char *v)
+{
+    uint64_t n;
+    int procs = !strcmp(name, "max-processes");
+    int r = sbx__parse_u64(v, 0, procs ? 4194304 : 1048576, &n);
+    if (r == 0 && !procs && n > 0 && n < 8)
+        r = -ERANGE;
+    if (r < 0)
+        return bad_value(name, v, r, procs ? "a number of tasks, threads included (0: no limit)"
+                                           : "a number of descriptors, 8 to 1048576");
+    if (procs)
+        cli->policy.max_processes = n;
+    else
+        cli->policy.max_open_files = n;
+    return 0;
+}
+
+static int opt_file_size(struct cli *cli, const char *name, const char *v)
+{
+    uint64_t kb;
+    int r = sbx__parse_u64(v, 0, (uint64_t)1 << 40, &kb);
+    if (r < 0)
+        return bad_value(name, v, r, "kilobytes (0: no limit)");
+    cli->policy.max_file_size_bytes = kb * 1024;
+    return 0;
+}
+
+static int opt_output_action(struct cli *cli, const char *name, const char *v)
+{
+    if (!strcmp(v, "truncate"))
+        cli->policy.output_limit_action = SBX_OUTPUT_TRUNCATE;
+    else if (!strcmp(v, "kill"))
+        cli->policy.output_limit_action = SBX_OUTPUT_KILL;
+    else
+        return bad_value(name, v, -EINVAL, "truncate or kill");
+    return 0;
+}
+
 static int opt_env(struct cli *cli, const char *name, const char *v)
 {
     if (!sbx__env_entry_valid(v))
@@ -96,6 +164,8 @@ static int opt_string(struct cli *cli, const char *name, const char *v)
         cli->lang = v;
     else if (!strcmp(name, "interpreter"))
         cli->interpreter = v;
+    else if (!strcmp(name, "cgroup-parent"))
+        cli->policy.cgroup_parent = v;
     return 0;
 }
 
@@ -106,7 +176,8 @@ static int opt_flag(struct cli *cli, const char *name, const char *v)
         const char *name;
         bool *flag;
     } flags[] = {{"json", &cli->json},       {"quiet", &cli->quiet}, {"keep", &cli->keep},
-                 {"timings", &cli->timings}, {"help", &cli->help},   {"version", &cli->version}};
+                 {"timings", &cli->timings}, {"help", &cli->help},   {"version", &cli->version},
+                 {"allow-weaker-limits", &cli->policy.allow_weaker_limits}};
     for (size_t i = 0; i < ARRAY_SIZE(flags); i++)
         if (!strcmp(name, flags[i].name))
             *flags[i].flag = true;
@@ -118,6 +189,23 @@ static const struct option_def options[] = {
      opt_timeout},
     {"max-output", "KB", RUN, "bytes kept per output stream, head and tail (default 1024)",
      opt_max_output},
+    {"memory-limit", "MB", RUN, "memory of the whole run, swap off (default 512, 0: none)",
+     opt_memory},
+    {"cpu-limit", "S", RUN, "CPU seconds of all processes, fractional (default: none)",
+     opt_cpu_limit},
+    {"cpus", "N", RUN, "CPU share, e.g. 0.5 (default: no cap)", opt_cpus},
+    {"max-processes", "N", RUN, "tasks at once, threads included (default 128, 0: none)",
+     opt_count},
+    {"max-file-size", "KB", RUN, "largest file the program may write (default 65536, 0: none)",
+     opt_file_size},
+    {"max-open-files", "N", RUN, "open file descriptors per process (default 256)", opt_count},
+    {"output-limit-action", "ACTION", RUN,
+     "what passing --max-output does: truncate (default) or kill", opt_output_action},
+    {"allow-weaker-limits", NULL, RUN,
+     "without a usable cgroup, enforce limits with rlimits instead of refusing to run",
+     opt_flag},
+    {"cgroup-parent", "PATH", RUN, "cgroup under which runs are placed (default: our own)",
+     opt_string},
     {"tmp-size", "MB", RUN, "size of the private /tmp (default 64)", opt_tmp_size},
     {"stdin", "FILE", RUN, "feed FILE to the program's stdin (default: this stdin)", opt_string},
     {"env", "K=V", RUN, "set a variable for the program (repeatable)", opt_env},

@@ -15,6 +15,11 @@ void sbx_policy_init(struct sbx_policy *policy)
     policy->tmp_size_bytes = SBX_DEFAULT_TMP_SIZE_BYTES;
     policy->enable_network = false;
     policy->keep_workspace = false;
+    policy->memory_limit_bytes = SBX_DEFAULT_MEMORY_LIMIT_BYTES;
+    policy->max_processes = SBX_DEFAULT_MAX_PROCESSES;
+    policy->max_open_files = SBX_DEFAULT_MAX_OPEN_FILES;
+    policy->max_file_size_bytes = SBX_DEFAULT_MAX_FILE_SIZE_BYTES;
+    policy->output_limit_action = SBX_OUTPUT_TRUNCATE;
 }
 
 static int invalid(struct sbx_error *err, const char *what)
@@ -30,6 +35,25 @@ int sbx_policy_validate(const struct sbx_policy *p, struct sbx_error *err)
         return invalid(err, "max output: must be at most 1048576 KB per stream");
     if (p->tmp_size_bytes < 4096 || p->tmp_size_bytes > (uint64_t)1 << 40)
         return invalid(err, "tmp size: must be between 4 KB and 1 TB");
+    if (p->memory_limit_bytes && (p->memory_limit_bytes < (4u << 20) ||
+                                  p->memory_limit_bytes > (uint64_t)1 << 44))
+        return invalid(err, "memory limit: must be between 4 MB and 16 TB (0: none)");
+    if (!isfinite(p->cpu_time_limit_s) || p->cpu_time_limit_s < 0 ||
+        p->cpu_time_limit_s > SBX_MAX_TIMEOUT_S)
+        return invalid(err, "cpu time limit: must be between 0 (none) and 604800 seconds");
+    if (!isfinite(p->cpus) || p->cpus < 0 || (p->cpus > 0 && p->cpus < 0.01) || p->cpus > 4096)
+        return invalid(err, "cpus: must be between 0.01 and 4096 (0: no cap)");
+    if (p->max_processes > 4194304)
+        return invalid(err, "max processes: must be at most 4194304 (0: none)");
+    if (p->max_open_files && (p->max_open_files < 8 || p->max_open_files > 1048576))
+        return invalid(err, "max open files: must be between 8 and 1048576 (0: keep default)");
+    if (p->output_limit_action != SBX_OUTPUT_TRUNCATE && p->output_limit_action != SBX_OUTPUT_KILL)
+        return invalid(err, "output limit action: must be truncate or kill");
+    if (p->cgroup_parent && (p->cgroup_parent[0] != '/' || strstr(p->cgroup_parent, "/..") ||
+                             strlen(p->cgroup_parent) > 1024))
+        return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_POLICY, 0,
+                          "cgroup parent: '%.200s' must be a path starting with / without '..'",
+                          p->cgroup_parent);
     if (p->enable_network)
         return sbx__error(err, SBX_ERR_HOST, SBX_STAGE_POLICY, 0,
                           "network: enabling the network is not supported yet; runs have none");

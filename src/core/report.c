@@ -103,6 +103,22 @@ static json_t *limits(const struct sbx_policy *p)
     json_object_set_new(l, "max_output_kb", json_integer((json_int_t)(p->max_output_bytes / 1024)));
     json_object_set_new(l, "tmp_size_kb", json_integer((json_int_t)(p->tmp_size_bytes / 1024)));
     json_object_set_new(l, "enable_network", json_boolean(p->enable_network));
+    json_object_set_new(l, "memory_limit_mb", p->memory_limit_bytes
+                                                  ? json_real((double)p->memory_limit_bytes / 1048576.0)
+                                                  : json_null());
+    json_object_set_new(l, "cpu_time_limit_s",
+                        p->cpu_time_limit_s > 0 ? json_real(p->cpu_time_limit_s) : json_null());
+    json_object_set_new(l, "cpus", p->cpus > 0 ? json_real(p->cpus) : json_null());
+    json_object_set_new(l, "max_processes",
+                        p->max_processes ? json_integer((json_int_t)p->max_processes) : json_null());
+    json_object_set_new(l, "max_file_size_kb", p->max_file_size_bytes
+                                                   ? json_integer((json_int_t)(p->max_file_size_bytes / 1024))
+                                                   : json_null());
+    json_object_set_new(l, "max_open_files", p->max_open_files
+                                                 ? json_integer((json_int_t)p->max_open_files)
+                                                 : json_null());
+    json_object_set_new(l, "output_limit_action",
+                        json_string(p->output_limit_action == SBX_OUTPUT_KILL ? "kill" : "truncate"));
     return l;
 }
 
@@ -138,11 +154,32 @@ char *sbx_result_to_json(const struct sbx_result *r)
     json_object_set_new(cpu, "sys", ms(r->cpu_sys_us));
     json_object_set_new(cpu, "total", ms(r->cpu_user_us + r->cpu_sys_us));
     json_object_set_new(o, "cpu_time_ms", cpu);
-    json_object_set_new(o, "peak_memory_kb", json_integer((json_int_t)r->peak_rss_kb));
-    json_object_set_new(o, "peak_memory_source", json_string("ru_maxrss"));
+    json_object_set_new(cpu, "source", json_string(r->cpu_time_source ? r->cpu_time_source : "rusage"));
+    json_object_set_new(o, "peak_memory_kb", json_integer((json_int_t)r->peak_memory_kb));
+    json_object_set_new(o, "peak_memory_source",
+                        json_string(r->peak_memory_source ? r->peak_memory_source : "ru_maxrss"));
+    json_object_set_new(o, "peak_rss_kb", json_integer((json_int_t)r->peak_rss_kb));
+    json_object_set_new(o, "peak_pids", r->peak_pids_source ? json_integer((json_int_t)r->peak_pids)
+                                                            : json_null());
+    json_object_set_new(o, "peak_pids_source",
+                        r->peak_pids_source ? json_string(r->peak_pids_source) : json_null());
+    json_t *cs = json_object();
+    json_object_set_new(cs, "voluntary", json_integer((json_int_t)r->ctx_switches_voluntary));
+    json_object_set_new(cs, "involuntary", json_integer((json_int_t)r->ctx_switches_involuntary));
+    json_object_set_new(o, "context_switches", cs);
     add_output(o, "stdout", &r->out);
     add_output(o, "stderr", &r->err);
     json_object_set_new(o, "limits", limits(&r->limits));
+    json_t *ev = json_array();
+    for (size_t i = 0; i < r->n_events; i++) {
+        json_t *e = json_object();
+        json_object_set_new(e, "type", json_string(r->events[i].type));
+        json_object_set_new(e, "at_ms", ms(r->events[i].at_us));
+        json_object_set_new(e, "detail", text(r->events[i].detail, strlen(r->events[i].detail)));
+        json_array_append_new(ev, e);
+    }
+    json_object_set_new(o, "events", ev);
+    json_object_set_new(o, "events_dropped", json_integer((json_int_t)r->events_dropped));
     json_t *enf = json_object();
     for (size_t i = 0; i < r->n_enforcement; i++)
         json_object_set_new(enf, r->enforcement[i].key, json_string(r->enforcement[i].value));

@@ -24,6 +24,9 @@ const char *sbx_status_name(enum sbx_status status)
     case SBX_STATUS_RUNTIME_ERROR: return "runtime_error";
     case SBX_STATUS_SIGNALED: return "signaled";
     case SBX_STATUS_TIMEOUT: return "timeout";
+    case SBX_STATUS_CPU_LIMIT: return "cpu_limit";
+    case SBX_STATUS_MEMORY_LIMIT: return "memory_limit";
+    case SBX_STATUS_OUTPUT_LIMIT: return "output_limit";
     case SBX_STATUS_CANCELLED: return "cancelled";
     case SBX_STATUS_INTERNAL_ERROR: return "internal_error";
     }
@@ -52,6 +55,22 @@ void sbx__result_timing(struct sbx_result *res, const char *stage, uint64_t t_ns
     res->timings[res->n_timings].stage = stage;
     res->timings[res->n_timings].at_us = t_ns > t0_ns ? (t_ns - t0_ns) / 1000 : 0;
     res->n_timings++;
+}
+
+void sbx__result_event(struct sbx_result *res, const char *type, uint64_t t_ns, uint64_t t0_ns,
+                       const char *fmt, ...)
+{
+    if (res->n_events >= SBX_MAX_EVENTS) {
+        res->events_dropped++;
+        return;
+    }
+    struct sbx_event *e = &res->events[res->n_events++];
+    e->type = type;
+    e->at_us = t_ns > t0_ns ? (t_ns - t0_ns) / 1000 : 0;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->detail, sizeof(e->detail), fmt, ap);
+    va_end(ap);
 }
 
 void sbx__result_enforce(struct sbx_result *res, const char *key, const char *fmt, ...)

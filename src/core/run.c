@@ -185,6 +185,7 @@ static struct sbx_result *new_result(struct run_ctx *c)
     res->limits.env = NULL;
     res->limits.n_env = 0;
     res->limits.workspace_root = NULL;
+    res->limits.cgroup_parent = NULL;
     snprintf(res->runtime_name, sizeof(res->runtime_name), "%s", c->rt->name);
     snprintf(res->interpreter, sizeof(res->interpreter), "%s", c->interp.path);
     snprintf(res->file, sizeof(res->file), "%s", c->req->file);
@@ -204,6 +205,9 @@ static int launch(struct run_ctx *c, uint64_t t0, struct sbx_result *res, struct
         .program_name = program_name(c->req->file),
         .t0_ns = t0,
         .host_uid = c->id.host_uid,
+        .run_id = c->ws.id,
+        .run_is_live = sbx__workspace_is_live,
+        .run_is_live_ud = &c->ws.base_fd,
     };
     struct sbx__sandbox *sb = NULL;
     int r = be->spawn(&l, &c->id, &sb, err);
@@ -211,9 +215,9 @@ static int launch(struct run_ctx *c, uint64_t t0, struct sbx_result *res, struct
         sbx__result_timing(res, "spawned", sbx__now_ns(), t0);
     if (r == 0 && be->supervise(sb, &l, res) < 0 && res->status != SBX_STATUS_INTERNAL_ERROR)
         res->status = SBX_STATUS_INTERNAL_ERROR;
-    be->destroy(sb);
     if (r == 0)
-        be->enforcement(&l, res);
+        be->enforcement(&l, sb, res);
+    be->destroy(sb);
     return r;
 }
 

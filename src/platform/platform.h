@@ -27,6 +27,10 @@ struct sbx__launch {
     const char *program_name; /* file name of the program inside /work */
     uint64_t t0_ns;           /* CLOCK_MONOTONIC when the run started */
     uid_t host_uid;           /* the sandbox's uid 1000 on the host */
+    const char *run_id;       /* names the run's cgroup "sbx-<run_id>" */
+    /* Whether run <id> (of a cgroup left behind) still has a live supervisor. */
+    int (*run_is_live)(const char *id, void *ud);
+    void *run_is_live_ud;
 };
 
 struct sbx__identity {
@@ -51,8 +55,9 @@ struct sbx__backend {
     int (*supervise)(struct sbx__sandbox *sb, const struct sbx__launch *l,
                      struct sbx_result *res);
     void (*destroy)(struct sbx__sandbox *sb);
-    /* Fill the enforcement map entries that this backend applied. */
-    void (*enforcement)(const struct sbx__launch *l, struct sbx_result *res);
+    /* Fill the enforcement map with what this sandbox really applied (before destroy). */
+    void (*enforcement)(const struct sbx__launch *l, const struct sbx__sandbox *sb,
+                        struct sbx_result *res);
 };
 
 SBX_INTERNAL extern const struct sbx__backend sbx__backend_linux;
@@ -64,5 +69,7 @@ SBX_INTERNAL void sbx__result_timing(struct sbx_result *res, const char *stage, 
 SBX_INTERNAL void sbx__result_enforce(struct sbx_result *res, const char *key, const char *fmt,
                                       ...) PRINTF_LIKE(3, 4);
 SBX_INTERNAL uint64_t sbx__now_ns(void);
+SBX_INTERNAL void sbx__result_event(struct sbx_result *res, const char *type, uint64_t t_ns,
+                                    uint64_t t0_ns, const char *fmt, ...) PRINTF_LIKE(5, 6);
 
 #endif

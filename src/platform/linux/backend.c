@@ -71,6 +71,11 @@ static void destroy(struct sbx__sandbox *sb)
             ;
         sb->exited = 1;
     }
+    if (sb->have_cg) { /* every task is gone with init; the cgroup is empty now */
+        sb->cg.ops->destroy(&sb->cg);
+        sbx__cgroup_close(&sb->cg);
+        sb->have_cg = 0;
+    }
     int *fds[] = {&sb->pidfd, &sb->ctl_fd, &sb->stdin_w, &sb->stdout_r, &sb->stderr_r};
     for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
         if (*fds[i] >= 0)
@@ -78,7 +83,19 @@ static void destroy(struct sbx__sandbox *sb)
     free(sb);
 }
 
-static void enforcement(const struct sbx__launch *l, struct sbx_result *res)
+static void limit_entry(struct sbx_result *res, const char *key, enum sbx__limit_mode mode,
+                        const struct sbx__sandbox *sb, const char *rlimit)
+{
+    switch (mode) {
+    case SBX_LIMIT_NONE: sbx__result_enforce(res, key, "none"); break;
+    case SBX_LIMIT_CGROUP: sbx__result_enforce(res, key, "%s", sb->cg.ops->name); break;
+    case SBX_LIMIT_RLIMIT: sbx__result_enforce(res, key, "%s", rlimit); break;
+    case SBX_LIMIT_UNAVAILABLE: sbx__result_enforce(res, key, "unavailable"); break;
+    }
+}
+
+static void enforcement(const struct sbx__launch *l, const struct sbx__sandbox *sb,
+                        struct sbx_result *res)
 {
     const struct sbx_policy *p = l->policy;
     sbx__result_enforce(res, "user", "userns:1000=host-%u", (unsigned)l->host_uid);
@@ -94,11 +111,19 @@ static void enforcement(const struct sbx__launch *l, struct sbx_result *res)
     sbx__result_enforce(res, "tmp", "tmpfs-size-%lluk",
                         (unsigned long long)(p->tmp_size_bytes / 1024));
     sbx__result_enforce(res, "timeout", p->timeout_s > 0 ? "supervisor-timer" : "none");
-    sbx__result_enforce(res, "output", "capped-reader");
+    limit_entry(res, "memory", sb->mem_mode, sb, "rlimit-data");
+    limit_entry(res, "processes", sb->pids_mode, sb, "rlimit-nproc");
+    limit_entry(res, "cpu_time", sb->cpu_time_mode, sb, "rlimit-cpu");
+    limit_entry(res, "cpus", sb->cpus_mode, sb, "unavailable");
+    if (p->memory_limit_bytes && sb->mem_mode == SBX_LIMIT_CGROUP)
+        sbx__result_enforce(res, "swap", "off");
+    if (sb->cpu_time_mode == SBX_LIMIT_CGROUP)
+        sbx__result_enforce(res, "cpu_time_backstop", "rlimit-cpu");
+    sbx__result_enforce(res, "file_size", p->max_file_size_bytes ? "rlimit-fsize" : "none");
+    sbx__result_enforce(res, "open_files", p->max_open_files ? "rlimit-nofile" : "none");
+    sbx__result_enforce(res, "output", p->output_limit_action == SBX_OUTPUT_KILL
+                                           ? "capped-reader+kill" : "capped-reader");
     /* Not enforced by this version: said so rather than left out. */
-    sbx__result_enforce(res, "memory", "none");
-    sbx__result_enforce(res, "cpu_time", "none");
-    sbx__result_enforce(res, "processes", "none");
     sbx__result_enforce(res, "seccomp", "none");
     sbx__result_enforce(res, "landlock", "none");
 }

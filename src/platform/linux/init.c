@@ -10,12 +10,17 @@
  * reports only through the ctl socket (struct sbx__msg).
  */
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <signal.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -67,11 +72,55 @@ static void reset_signals(void)
     sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+static int limit(int resource, uint64_t value, uint64_t hard_value)
+{
+    struct rlimit cur, want;
+    if (getrlimit(resource, &cur) < 0)
+        return -errno;
+    /* Only lowering is possible without CAP_SYS_RESOURCE in the initial namespace; a limit
+     * above the inherited hard one is enforced at that hard one, which is stricter. */
+    want.rlim_max = hard_value < cur.rlim_max ? hard_value : cur.rlim_max;
+    want.rlim_cur = value < want.rlim_max ? value : want.rlim_max;
+    return setrlimit(resource, &want) < 0 ? -errno : 0;
+}
+
+/*
+ * Per-process limits, set in the program just before exec. With a cgroup these are
+ * backstops (RLIMIT_CPU one second past the limit, RLIMIT_NPROC at the pids limit); without
+ * one (an accepted fallback) they are the limits.
+ */
+static int set_rlimits(const struct sbx_policy *p, int fallback, struct sbx_error *err)
+{
+    int r = limit(RLIMIT_CORE, 0, 0); /* no core files in the workspace */
+    if (r == 0 && p->max_file_size_bytes)
+        r = limit(RLIMIT_FSIZE, p->max_file_size_bytes, p->max_file_size_bytes);
+    if (r == 0 && p->max_open_files)
+        r = limit(RLIMIT_NOFILE, p->max_open_files, p->max_open_files);
+    if (r == 0 && p->max_processes)
+        r = limit(RLIMIT_NPROC, p->max_processes + (fallback ? 0 : 16),
+                  p->max_processes + (fallback ? 0 : 16)); /* backstop past the pids cgroup */
+    if (r == 0 && p->cpu_time_limit_s > 0) {
+        /* RLIMIT_CPU counts whole seconds of one process: the limit rounded up, one more
+         * second with a cgroup so the backstop never fires before the real limit. */
+        uint64_t s = (uint64_t)ceil(p->cpu_time_limit_s) + (fallback ? 0 : 1);
+        r = limit(RLIMIT_CPU, s, s + 1);
+    }
+    if (r == 0 && fallback && p->memory_limit_bytes)
+        r = limit(RLIMIT_DATA, p->memory_limit_bytes, p->memory_limit_bytes);
+    if (r < 0)
+        return sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_EXEC, -r, "setting resource limits");
+    /* A write past RLIMIT_FSIZE fails with EFBIG instead of killing the writer. */
+    signal(SIGXFSZ, SIG_IGN);
+    return 0;
+}
+
 static _Noreturn void program_main(const struct sbx__init_args *a)
 {
     const struct sbx__launch *l = a->launch;
     struct sbx_error err = {0};
     reset_signals();
+    if (set_rlimits(l->policy, a->rlimit_fallback, &err) < 0)
+        fail(a->ctl_fd, &err, 127);
     for (int i = 0; i < 3; i++)
         if (dup2(a->stdio[i], i) < 0) {
             sbx__error_errno(&err, SBX_STAGE_EXEC, "setting up stdio");
@@ -129,6 +178,45 @@ static void end_everything(void)
         if (w < 0 && errno == ECHILD)
             return;
     }
+}
+
+/* Files that reached max_file_size, reported as file_size events (bounded walk). */
+struct scan {
+    int ctl;
+    uint64_t limit;
+    unsigned entries, reported;
+};
+
+static void scan_big_files(struct scan *sc, int at, const char *path, int depth)
+{
+    int fd = openat(at, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    struct dirent *de;
+    while ((de = readdir(d)) && sc->entries++ < 20000 && sc->reported < 8) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+            continue;
+        struct stat st;
+        if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+            continue;
+        char full[512];
+        snprintf(full, sizeof(full), "%s/%s", path, de->d_name);
+        if (S_ISDIR(st.st_mode) && depth < 16) {
+            scan_big_files(sc, dirfd(d), de->d_name, depth + 1);
+        } else if (S_ISREG(st.st_mode) && (uint64_t)st.st_size >= sc->limit) {
+            struct sbx__msg m = {.type = SBX_MSG_EVENT, .pid = getpid()};
+            snprintf(m.error.message, sizeof(m.error.message),
+                     "file_size\t%.400s reached max_file_size (%llu bytes)", full,
+                     (unsigned long long)sc->limit);
+            sbx__send_msg(sc->ctl, &m);
+            sc->reported++;
+        }
+    }
+    closedir(d);
 }
 
 static int cmp_int(const void *a, const void *b)
@@ -244,6 +332,11 @@ void sbx__init_main(const struct sbx__init_args *a)
         close(a->stdio[i]);
     int status = wait_program(sfd, child);
     end_everything();
+    if (l->policy->max_file_size_bytes) {
+        struct scan sc = {.ctl = ctl, .limit = l->policy->max_file_size_bytes};
+        scan_big_files(&sc, AT_FDCWD, SBX_WORK_DIR, 0);
+        scan_big_files(&sc, AT_FDCWD, "/tmp", 0);
+    }
     struct sbx__msg m = {.type = SBX_MSG_EXIT, .status = status, .pid = child};
     sbx__send_msg(ctl, &m);
     _exit(0);

@@ -18,6 +18,7 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
+#include "platform/linux/cgroup.h"
 #include "platform/platform.h"
 #include "sbx/error.h"
 
@@ -30,6 +31,7 @@ enum sbx__msg_type {
     SBX_MSG_STAGE = 1, /* a setup stage finished at t_ns */
     SBX_MSG_ERROR,     /* setup failed: see error */
     SBX_MSG_EXIT,      /* the program ended: wait status in status */
+    SBX_MSG_EVENT,     /* something to report: error.message holds "type\tdetail" */
 };
 
 enum sbx__stage_id {
@@ -53,6 +55,7 @@ struct sbx__msg {
 /* Everything init needs, prepared by the supervisor before clone (no allocation after). */
 struct sbx__init_args {
     const struct sbx__launch *launch;
+    int rlimit_fallback; /* no cgroup: memory, processes and CPU through rlimits only */
     int ctl_fd;     /* init's end of the ctl socket */
     int sync_fd;    /* read end: one byte once the id maps are written, EOF if the parent died */
     int stdio[3];   /* program's stdin (read end), stdout and stderr (write ends) */
@@ -77,7 +80,13 @@ SBX_INTERNAL void sbx__send_msg(int fd, const struct sbx__msg *m);
 SBX_INTERNAL void sbx__send_stage(int fd, enum sbx__stage_id stage);
 SBX_INTERNAL const char *sbx__stage_label(enum sbx__stage_id stage);
 
+/* How each resource limit is enforced for a run. */
+enum sbx__limit_mode { SBX_LIMIT_NONE, SBX_LIMIT_CGROUP, SBX_LIMIT_RLIMIT, SBX_LIMIT_UNAVAILABLE };
+
 struct sbx__sandbox {
+    struct sbx__cgroup cg;
+    int have_cg;      /* cg holds the run's cgroup */
+    enum sbx__limit_mode mem_mode, pids_mode, cpu_time_mode, cpus_mode;
     pid_t pid;        /* init, in our pid namespace */
     int pidfd;
     int ctl_fd;

@@ -89,6 +89,86 @@ static void close_pair(int p[2])
     p[0] = p[1] = -1;
 }
 
+static unsigned needed_controllers(const struct sbx_policy *p)
+{
+    unsigned need = 0;
+    if (p->memory_limit_bytes)
+        need |= SBX_CG_BIT(SBX_CG_MEMORY);
+    if (p->max_processes)
+        need |= SBX_CG_BIT(SBX_CG_PIDS);
+    if (p->cpus > 0)
+        need |= SBX_CG_BIT(SBX_CG_CPU);
+    if (p->cpu_time_limit_s > 0)
+        need |= SBX_CG_BIT(SBX_CG_CPUACCT);
+    return need;
+}
+
+static enum sbx__limit_mode mode_for(int requested, enum sbx__limit_mode how)
+{
+    return requested ? how : SBX_LIMIT_NONE;
+}
+
+static void set_modes(const struct sbx_policy *p, struct sbx__sandbox *sb, int cgroup)
+{
+    enum sbx__limit_mode weak = cgroup ? SBX_LIMIT_CGROUP : SBX_LIMIT_RLIMIT;
+    sb->mem_mode = mode_for(p->memory_limit_bytes != 0, weak);
+    sb->pids_mode = mode_for(p->max_processes != 0, weak);
+    sb->cpu_time_mode = mode_for(p->cpu_time_limit_s > 0, weak);
+    sb->cpus_mode = mode_for(p->cpus > 0, cgroup ? SBX_LIMIT_CGROUP : SBX_LIMIT_UNAVAILABLE);
+}
+
+/*
+ * The run's cgroup "sbx-<id>" with its limits, under the caller's cgroup or the configured
+ * parent. Without a usable one the run is refused, unless the policy accepts the rlimit
+ * fallback.
+ */
+static int setup_cgroup(const struct sbx__launch *l, struct sbx__sandbox *sb,
+                        struct sbx_error *err)
+{
+    const struct sbx_policy *p = l->policy;
+    unsigned need = needed_controllers(p);
+    set_modes(p, sb, 0);
+    if (!need)
+        return 0;
+    char self[4096] = "";
+    int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t n = sbx__read_full(fd, self, sizeof(self) - 1);
+        self[n > 0 ? n : 0] = '\0';
+        close(fd);
+    }
+    struct sbx_error cgerr = {0};
+    int root = open("/sys/fs/cgroup", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int r = root < 0 ? sbx__error(&cgerr, SBX_ERR_HOST, SBX_STAGE_SPAWN, errno,
+                                  "no cgroup file system at /sys/fs/cgroup")
+                     : sbx__cgroup_open_parent(root, self, p->cgroup_parent, need, &sb->cg,
+                                               &cgerr);
+    if (root >= 0)
+        close(root);
+    if (r == 0) {
+        struct sbx__cg_limits lim = {
+            .memory_bytes = p->memory_limit_bytes, .pids = p->max_processes, .cpus = p->cpus};
+        char name[64];
+        snprintf(name, sizeof(name), "sbx-%s", l->run_id);
+        sbx__cgroup_reap_stale(&sb->cg, l->run_is_live, l->run_is_live_ud);
+        r = sb->cg.ops->create(&sb->cg, name, &lim, &cgerr);
+        if (r < 0)
+            sbx__cgroup_close(&sb->cg);
+    }
+    if (r < 0) {
+        if (!p->allow_weaker_limits) {
+            if (err)
+                *err = cgerr;
+            return r;
+        }
+        set_modes(p, sb, 0); /* SECURITY: weaker, and the enforcement map says so */
+        return 0;
+    }
+    sb->have_cg = 1;
+    set_modes(p, sb, 1);
+    return 0;
+}
+
 static int clone_error(int e, struct sbx_error *err)
 {
     if (e == EPERM || e == ENOSPC || e == EUSERS)
@@ -113,6 +193,11 @@ int sbx__linux_spawn(const struct sbx__launch *l, const struct sbx__identity *id
     if (!sb)
         return sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_SPAWN, ENOMEM, "allocating");
     sb->pidfd = sb->ctl_fd = sb->stdin_w = sb->stdout_r = sb->stderr_r = -1;
+    sbx__cgroup_init(&sb->cg);
+    if ((r = setup_cgroup(l, sb, err)) < 0) {
+        free(sb);
+        return r;
+    }
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0) {
         r = sbx__error_errno(err, SBX_STAGE_SPAWN, "socketpair");
         goto fail;
@@ -128,6 +213,7 @@ int sbx__linux_spawn(const struct sbx__launch *l, const struct sbx__identity *id
         .sync_fd = sync[0],
         .stdio = {in[0], out[1], errp[1]},
         .privileged = id->privileged,
+        .rlimit_fallback = !sb->have_cg,
     };
     int pidfd = -1;
     struct clone_args ca = {
@@ -135,6 +221,11 @@ int sbx__linux_spawn(const struct sbx__launch *l, const struct sbx__identity *id
         .pidfd = (uint64_t)(uintptr_t)&pidfd,
         .exit_signal = SIGCHLD,
     };
+    int cg_fd = sb->have_cg ? sb->cg.ops->clone_fd(&sb->cg) : -1;
+    if (cg_fd >= 0) { /* v2: born inside its cgroup, no migration */
+        ca.flags |= CLONE_INTO_CGROUP;
+        ca.cgroup = (uint64_t)cg_fd;
+    }
     sb->t_clone_ns = sbx__now_ns();
     long pid = syscall(SYS_clone3, &ca, sizeof(ca));
     if (pid < 0) {
@@ -161,7 +252,9 @@ int sbx__linux_spawn(const struct sbx__launch *l, const struct sbx__identity *id
     close(out[1]);
     close(errp[1]);
     *ret = sb; /* from here on the caller's destroy() kills and reaps init */
-    if ((r = write_id_maps(sb->pid, id, err)) < 0) {
+    /* v1: init waits on sync_fd until it is inside the cgroup, so nothing runs unlimited. */
+    if ((cg_fd < 0 && sb->have_cg && (r = sb->cg.ops->attach(&sb->cg, sb->pid, err)) < 0) ||
+        (r = write_id_maps(sb->pid, id, err)) < 0) {
         close(sync[1]);
         return r;
     }
@@ -171,6 +264,10 @@ int sbx__linux_spawn(const struct sbx__launch *l, const struct sbx__identity *id
         return sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_SPAWN, -r, "releasing init");
     return 0;
 fail:
+    if (sb->have_cg) {
+        sb->cg.ops->destroy(&sb->cg);
+        sbx__cgroup_close(&sb->cg);
+    }
     close_pair(ctl);
     close_pair(sync);
     close_pair(in);

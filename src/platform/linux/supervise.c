@@ -31,7 +31,10 @@
 #define P_PIDFD 3
 #endif
 
-enum { TAG_PIDFD = 1, TAG_CTL, TAG_OUT, TAG_ERR, TAG_SRC, TAG_SINK, TAG_TIMER, TAG_CANCEL };
+enum {
+    TAG_PIDFD = 1, TAG_CTL, TAG_OUT, TAG_ERR, TAG_SRC, TAG_SINK, TAG_TIMER, TAG_CANCEL, TAG_TICK,
+    TAG_CPU, TAG_OUTPUT, /* kill reasons only */
+};
 
 struct relay { /* caller's stdin -> program's stdin pipe */
     int src, sink;
@@ -51,8 +54,14 @@ struct sup {
     struct relay in;
     int killed; /* why the supervisor killed the run: 0, TAG_TIMER or TAG_CANCEL */
     int kill_sent; /* SIGTERM sent to init; the timer now measures the grace period */
-    int have_exit, exit_status;
+    int have_exit, exit_status, exit_sig;
     int have_error;
+    int tick;                     /* periodic cgroup checks (CPU limit, OOM, pids), or -1 */
+    uint64_t cpu_limit_us, cpu_kill_us; /* over the first: cpu_limit; at the second: killed */
+    struct sbx__cg_stats cg;      /* last cgroup reading */
+    uint64_t pids_sampled_peak;
+    uint64_t oom_seen, pids_max_seen;
+    int truncated_seen[2];
     struct rusage ru;
     uint64_t t_exit_ns;
 };
@@ -211,9 +220,46 @@ static void read_output(struct sup *s, int i)
             return;
         }
         size_t head = sbx__capbuf_append(&s->cap[i], buf, (size_t)n);
+        if (head < (size_t)n && !s->truncated_seen[i]) {
+            s->truncated_seen[i] = 1;
+            const struct sbx_policy *p = s->l->policy;
+            sbx__result_event(s->res, p->output_limit_action == SBX_OUTPUT_KILL ? "output_limit"
+                                                                                : "output_truncated",
+                              sbx__now_ns(), s->l->t0_ns, "%s passed %llu bytes",
+                              i == 0 ? "stdout" : "stderr",
+                              (unsigned long long)(s->cap[i].head_cap));
+            if (p->output_limit_action == SBX_OUTPUT_KILL)
+                kill_run(s, TAG_OUTPUT);
+        }
         if (head && req->on_output)
             req->on_output(req->userdata, stream, buf, head);
     }
+}
+
+/* Read the cgroup and turn news into events; kill at the CPU limit (plus its grace). */
+static void check_cgroup(struct sup *s)
+{
+    if (!s->sb->have_cg || s->sb->cg.ops->stats(&s->sb->cg, &s->cg) < 0)
+        return;
+    uint64_t now = sbx__now_ns();
+    if (s->cg.pids_current > s->pids_sampled_peak)
+        s->pids_sampled_peak = s->cg.pids_current;
+    if (s->cg.oom_kills > s->oom_seen) {
+        sbx__result_event(s->res, "oom_kill", now, s->l->t0_ns,
+                          "the kernel killed %llu process(es) at the memory limit of %llu MiB",
+                          (unsigned long long)(s->cg.oom_kills - s->oom_seen),
+                          (unsigned long long)(s->l->policy->memory_limit_bytes >> 20));
+        s->oom_seen = s->cg.oom_kills;
+    }
+    if (s->cg.pids_max_events > s->pids_max_seen) {
+        sbx__result_event(s->res, "pids_max", now, s->l->t0_ns,
+                          "%llu fork/clone call(s) refused at max_processes=%llu",
+                          (unsigned long long)(s->cg.pids_max_events - s->pids_max_seen),
+                          (unsigned long long)s->l->policy->max_processes);
+        s->pids_max_seen = s->cg.pids_max_events;
+    }
+    if (s->cpu_kill_us && (s->cg.valid & SBX_CG_HAVE_CPU) && s->cg.cpu_usage_us >= s->cpu_kill_us)
+        kill_run(s, TAG_CPU);
 }
 
 static void read_ctl(struct sup *s)
@@ -230,11 +276,17 @@ static void read_ctl(struct sup *s)
         if ((size_t)n != sizeof(m))
             continue; /* not one of ours */
         m.error.message[sizeof(m.error.message) - 1] = '\0';
-        if (m.type == SBX_MSG_STAGE && m.stage < SBX_ST__MAX)
+        if (m.type == SBX_MSG_STAGE && m.stage < SBX_ST__MAX) {
             sbx__result_timing(s->res, sbx__stage_label(m.stage), m.t_ns, s->l->t0_ns);
+            if (m.stage == SBX_ST_EXEC)
+                check_cgroup(s); /* a first pids sample: init and the program */
+        }
         else if (m.type == SBX_MSG_ERROR && !s->have_error) {
             s->have_error = 1;
             s->res->error = m.error;
+        } else if (m.type == SBX_MSG_EVENT && !strncmp(m.error.message, "file_size\t", 10)) {
+            sbx__result_event(s->res, "file_size", sbx__now_ns(), s->l->t0_ns, "%s",
+                              m.error.message + 10);
         } else if (m.type == SBX_MSG_EXIT) {
             s->have_exit = 1;
             s->exit_status = m.status;
@@ -250,9 +302,40 @@ static void reap(struct sup *s)
         return; /* EINTR: epoll will report it again */
     s->sb->exited = 1;
     s->t_exit_ns = sbx__now_ns();
+    check_cgroup(s); /* final reading, with every task gone */
+    if (s->tick >= 0)
+        unwatch(s->ep, s->tick);
     unwatch(s->ep, s->sb->pidfd);
     relay_close(s);
     unwatch(s->ep, s->timer);
+}
+
+/*
+ * CPU time is enforced by reading the cgroup's usage (all processes and threads of the run)
+ * every 10 ms and killing at limit + grace, where grace is 10% of the limit within [50, 500] ms,
+ * so the reported time shows the real overrun (isolate's "extra time"). RLIMIT_CPU in each
+ * process is the backstop. With no CPU limit the tick is 100 ms, for events and the pids peak.
+ */
+static int setup_tick(struct sup *s)
+{
+    const struct sbx_policy *p = s->l->policy;
+    if (!s->sb->have_cg)
+        return 0;
+    long interval_ns = 100 * 1000 * 1000;
+    if (p->cpu_time_limit_s > 0) {
+        double grace = p->cpu_time_limit_s * 0.1;
+        grace = grace < 0.05 ? 0.05 : grace > 0.5 ? 0.5 : grace;
+        s->cpu_limit_us = (uint64_t)(p->cpu_time_limit_s * 1e6);
+        s->cpu_kill_us = (uint64_t)((p->cpu_time_limit_s + grace) * 1e6);
+        interval_ns = 10 * 1000 * 1000;
+    }
+    s->tick = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+    if (s->tick < 0)
+        return -errno;
+    struct itimerspec its = {.it_value = {0, interval_ns}, .it_interval = {0, interval_ns}};
+    if (timerfd_settime(s->tick, 0, &its, NULL) < 0)
+        return -errno;
+    return watch(s->ep, s->tick, EPOLLIN, TAG_TICK);
 }
 
 static int setup(struct sup *s)
@@ -290,6 +373,8 @@ static int setup(struct sup *s)
         if (timerfd_settime(s->timer, 0, &its, NULL) < 0)
             return -errno;
     }
+    if ((r = setup_tick(s)) < 0)
+        return r;
     return relay_start(s, s->l->request->stdin_fd);
 }
 
@@ -320,10 +405,19 @@ static void dispatch(struct sup *s, int tag)
         uint64_t ticks;
         if (read(s->timer, &ticks, sizeof(ticks)) < 0 && errno == EAGAIN)
             break;
-        if (s->kill_sent) /* grace over */
+        if (s->kill_sent) { /* grace over */
             syscall(SYS_pidfd_send_signal, s->sb->pidfd, SIGKILL, NULL, 0);
-        else
+        } else {
+            sbx__result_event(s->res, "timeout", sbx__now_ns(), s->l->t0_ns,
+                              "wall-clock limit of %g s reached", s->l->policy->timeout_s);
             kill_run(s, TAG_TIMER);
+        }
+        break;
+    }
+    case TAG_TICK: {
+        uint64_t ticks;
+        if (read(s->tick, &ticks, sizeof(ticks)) > 0)
+            check_cgroup(s);
         break;
     }
     case TAG_CANCEL:
@@ -362,6 +456,87 @@ static void fill_output(struct sbx_capbuf *b, struct sbx_output *o)
     o->truncated = o->dropped_bytes > 0;
 }
 
+/* CPU time, memory, pids and context switches: from the cgroup where there is one. */
+static void usage(struct sup *s)
+{
+    struct sbx_result *res = s->res;
+    const struct sbx__cg_stats *cg = &s->cg;
+    int have_cg = s->sb->have_cg;
+    res->cpu_user_us = (uint64_t)s->ru.ru_utime.tv_sec * 1000000u + (uint64_t)s->ru.ru_utime.tv_usec;
+    res->cpu_sys_us = (uint64_t)s->ru.ru_stime.tv_sec * 1000000u + (uint64_t)s->ru.ru_stime.tv_usec;
+    res->cpu_time_source = "rusage";
+    if (have_cg && (cg->valid & SBX_CG_HAVE_CPU_SPLIT)) {
+        res->cpu_user_us = cg->cpu_user_us;
+        res->cpu_sys_us = cg->cpu_sys_us;
+        res->cpu_time_source = s->sb->cg.ops->name;
+    } else if (have_cg && (cg->valid & SBX_CG_HAVE_CPU)) {
+        /* Exact total from the cgroup, split as the kernel's rusage splits it. */
+        uint64_t ru_total = res->cpu_user_us + res->cpu_sys_us;
+        uint64_t user = ru_total ? (uint64_t)((double)cg->cpu_usage_us *
+                                              ((double)res->cpu_user_us / (double)ru_total))
+                                 : cg->cpu_usage_us;
+        res->cpu_user_us = user;
+        res->cpu_sys_us = cg->cpu_usage_us - user;
+        res->cpu_time_source = s->sb->cg.ops->name;
+    }
+    res->peak_rss_kb = (uint64_t)s->ru.ru_maxrss;
+    res->peak_memory_kb = res->peak_rss_kb;
+    res->peak_memory_source = "ru_maxrss";
+    if (have_cg && (cg->valid & SBX_CG_HAVE_MEM_PEAK)) {
+        res->peak_memory_kb = cg->memory_peak / 1024;
+        res->peak_memory_source = s->sb->cg.ops->name;
+    }
+    if (have_cg && (cg->valid & SBX_CG_HAVE_PIDS_PEAK)) {
+        res->peak_pids = cg->pids_peak;
+        res->peak_pids_source = "pids.peak";
+    } else if (have_cg && (cg->valid & SBX_CG_HAVE_PIDS) && s->pids_sampled_peak) {
+        res->peak_pids = s->pids_sampled_peak;
+        res->peak_pids_source = "sampled";
+    }
+    res->ctx_switches_voluntary = (uint64_t)s->ru.ru_nvcsw;
+    res->ctx_switches_involuntary = (uint64_t)s->ru.ru_nivcsw;
+}
+
+static int over_cpu_limit(const struct sup *s)
+{
+    const struct sbx_policy *p = s->l->policy;
+    if (p->cpu_time_limit_s <= 0)
+        return 0;
+    if (s->killed == TAG_CPU)
+        return 1;
+    uint64_t used = s->res->cpu_user_us + s->res->cpu_sys_us;
+    if (s->sb->have_cg && (s->cg.valid & SBX_CG_HAVE_CPU))
+        used = s->cg.cpu_usage_us;
+    /* Without a cgroup, RLIMIT_CPU ends a process with SIGXCPU (soft) or SIGKILL (hard). */
+    return used > (uint64_t)(p->cpu_time_limit_s * 1e6) ||
+           (!s->sb->have_cg && (s->exit_sig == SIGXCPU));
+}
+
+static enum sbx_status status_of(struct sup *s)
+{
+    struct sbx_result *res = s->res;
+    if (s->have_error) /* setup or exec failed: the program never ran */
+        return SBX_STATUS_INTERNAL_ERROR;
+    switch (s->killed) {
+    case TAG_TIMER: return SBX_STATUS_TIMEOUT;
+    case TAG_CANCEL: return SBX_STATUS_CANCELLED;
+    case TAG_OUTPUT: return SBX_STATUS_OUTPUT_LIMIT;
+    default: break;
+    }
+    if (over_cpu_limit(s))
+        return SBX_STATUS_CPU_LIMIT;
+    if (!s->have_exit) {
+        sbx__error(&res->error, SBX_ERR_INTERNAL, SBX_STAGE_SUPERVISE, 0,
+                   "the sandbox's init ended without reporting the program's exit");
+        return SBX_STATUS_INTERNAL_ERROR;
+    }
+    if (s->oom_seen && !(res->exit_code == 0 && !res->signal))
+        return SBX_STATUS_MEMORY_LIMIT;
+    if (res->signal)
+        return SBX_STATUS_SIGNALED;
+    return res->exit_code == 0 ? SBX_STATUS_OK : SBX_STATUS_RUNTIME_ERROR;
+}
+
 static void verdict(struct sup *s)
 {
     struct sbx_result *res = s->res;
@@ -369,28 +544,23 @@ static void verdict(struct sup *s)
     if (s->have_exit && WIFEXITED(s->exit_status))
         res->exit_code = WEXITSTATUS(s->exit_status);
     if (s->have_exit && WIFSIGNALED(s->exit_status))
-        res->signal = WTERMSIG(s->exit_status);
-    if (s->have_error) { /* setup or exec failed: the program never ran */
-        res->status = SBX_STATUS_INTERNAL_ERROR;
+        res->signal = s->exit_sig = WTERMSIG(s->exit_status);
+    usage(s);
+    res->status = status_of(s);
+    if (res->status == SBX_STATUS_INTERNAL_ERROR) {
         res->exit_code = -1;
         res->signal = 0;
-    } else if (s->killed == TAG_TIMER) {
-        res->status = SBX_STATUS_TIMEOUT;
-    } else if (s->killed == TAG_CANCEL) {
-        res->status = SBX_STATUS_CANCELLED;
-    } else if (!s->have_exit) {
-        res->status = SBX_STATUS_INTERNAL_ERROR;
-        sbx__error(&res->error, SBX_ERR_INTERNAL, SBX_STAGE_SUPERVISE, 0,
-                   "the sandbox's init ended without reporting the program's exit");
-    } else if (res->signal) {
-        res->status = SBX_STATUS_SIGNALED;
-    } else {
-        res->status = res->exit_code == 0 ? SBX_STATUS_OK : SBX_STATUS_RUNTIME_ERROR;
     }
     if (s->killed) { /* the program did not end by itself: report no exit of its own */
         res->exit_code = -1;
         res->signal = SIGKILL;
     }
+    if (res->status == SBX_STATUS_CPU_LIMIT)
+        sbx__result_event(res, "cpu_limit", s->t_exit_ns, s->l->t0_ns,
+                          "used %.3f s of CPU, limit %g s%s",
+                          (double)(res->cpu_user_us + res->cpu_sys_us) / 1e6,
+                          s->l->policy->cpu_time_limit_s,
+                          s->killed == TAG_CPU ? " (killed)" : "");
 }
 
 int sbx__linux_supervise(struct sbx__sandbox *sb, const struct sbx__launch *l,
@@ -401,7 +571,7 @@ int sbx__linux_supervise(struct sbx__sandbox *sb, const struct sbx__launch *l,
     s.sb = sb;
     s.l = l;
     s.res = res;
-    s.ep = s.timer = -1;
+    s.ep = s.timer = s.tick = -1;
     s.out_fd[0] = s.out_fd[1] = -1;
     s.in.src = s.in.sink = -1;
 
@@ -426,9 +596,6 @@ int sbx__linux_supervise(struct sbx__sandbox *sb, const struct sbx__launch *l,
     if (s.t_exit_ns)
         sbx__result_timing(res, "exit", s.t_exit_ns, l->t0_ns);
     res->wall_time_us = ((s.t_exit_ns ? s.t_exit_ns : sbx__now_ns()) - sb->t_clone_ns) / 1000;
-    res->cpu_user_us = (uint64_t)s.ru.ru_utime.tv_sec * 1000000u + (uint64_t)s.ru.ru_utime.tv_usec;
-    res->cpu_sys_us = (uint64_t)s.ru.ru_stime.tv_sec * 1000000u + (uint64_t)s.ru.ru_stime.tv_usec;
-    res->peak_rss_kb = (uint64_t)s.ru.ru_maxrss;
     fill_output(&s.cap[0], &res->out);
     fill_output(&s.cap[1], &res->err);
 
@@ -442,6 +609,8 @@ int sbx__linux_supervise(struct sbx__sandbox *sb, const struct sbx__launch *l,
         close(s.ep);
     if (s.timer >= 0)
         close(s.timer);
+    if (s.tick >= 0)
+        close(s.tick);
     if (!sigismember(&old, SIGPIPE)) {
         struct timespec zero = {0, 0};
         while (sigtimedwait(&pipe_set, NULL, &zero) > 0)

@@ -76,6 +76,18 @@ static int lock_is_stale(int base_fd, const char *lock_name)
     return 1;
 }
 
+int sbx__workspace_is_live(const char *id, void *base_fd_ptr)
+{
+    int base_fd = *(const int *)base_fd_ptr;
+    char name[NAME_MAX + 1];
+    if (snprintf(name, sizeof(name), "run-%s.lock", id) >= (int)sizeof(name))
+        return 0;
+    _cleanup_close_ int fd = openat(base_fd, name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    return flock(fd, LOCK_SH | LOCK_NB) < 0; /* held exclusively by its supervisor */
+}
+
 int sbx__workspace_reap_stale(int base_fd)
 {
     int dup_fd = fcntl(base_fd, F_DUPFD_CLOEXEC, 3);

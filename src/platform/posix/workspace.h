@@ -43,6 +43,9 @@ SBX_INTERNAL int sbx__workspace_create(int base_fd, const char *base_path, uid_t
 /* Remove the run dir (unless keep) and release the lock; always closes every fd. */
 SBX_INTERNAL int sbx__workspace_finish(struct sbx__workspace *ws, int keep);
 
+/* Whether run <id> under the base dir (*(int *)base_fd_ptr) has a live supervisor. */
+SBX_INTERNAL int sbx__workspace_is_live(const char *id, void *base_fd_ptr);
+
 /* A fresh random id (32 hex digits, 8-4-4-4-12 grouping as a UUID v4). */
 SBX_INTERNAL void sbx__random_id(char ret[40]);
 

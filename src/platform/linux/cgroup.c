@@ -1,0 +1,294 @@
+/*
+ * cgroup discovery and helpers shared by v1 and v2 (see cgroup.h). Trusts: the cgroup file
+ * systems under root_fd and /proc/self/cgroup. Writes only below the parent it found.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/errors.h"
+#include "platform/linux/cgroup.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+
+static const char *const ctrl_names[SBX_CG__N] = {"memory", "pids", "cpu", "cpuacct"};
+
+void sbx__cgroup_init(struct sbx__cgroup *cg)
+{
+    memset(cg, 0, sizeof(*cg));
+    for (int i = 0; i < SBX_CG__N; i++) {
+        cg->parent_fd[i] = cg->dir_fd[i] = -1;
+        cg->alias[i] = i;
+    }
+}
+
+void sbx__cgroup_close(struct sbx__cgroup *cg)
+{
+    for (int i = 0; i < SBX_CG__N; i++) {
+        if (cg->parent_fd[i] >= 0 && cg->alias[i] == i)
+            close(cg->parent_fd[i]);
+        if (cg->dir_fd[i] >= 0 && cg->alias[i] == i)
+            close(cg->dir_fd[i]);
+        cg->parent_fd[i] = cg->dir_fd[i] = -1;
+    }
+}
+
+int sbx__cg_write(int dirfd, const char *file, const char *value)
+{
+    int fd = openat(dirfd, file, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    ssize_t n = write(fd, value, strlen(value));
+    int r = n < 0 ? -errno : 0;
+    close(fd);
+    return r;
+}
+
+int sbx__cg_read(int dirfd, const char *file, char *buf, size_t size)
+{
+    int fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    ssize_t n = sbx__read_full(fd, buf, size - 1);
+    close(fd);
+    if (n < 0)
+        return (int)n;
+    buf[n] = '\0';
+    return (int)n;
+}
+
+int sbx__cg_read_u64(int dirfd, const char *file, uint64_t *ret)
+{
+    char buf[64];
+    int r = sbx__cg_read(dirfd, file, buf, sizeof(buf));
+    if (r < 0)
+        return r;
+    if (!strncmp(buf, "max", 3)) {
+        *ret = UINT64_MAX;
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(buf, &end, 10);
+    if (errno || end == buf)
+        return -EINVAL;
+    *ret = v;
+    return 0;
+}
+
+int sbx__cg_read_key(int dirfd, const char *file, const char *key, uint64_t *ret)
+{
+    char buf[4096];
+    int r = sbx__cg_read(dirfd, file, buf, sizeof(buf));
+    if (r < 0)
+        return r;
+    size_t klen = strlen(key);
+    for (char *line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+        if (!strncmp(line, key, klen) && line[klen] == ' ') {
+            *ret = strtoull(line + klen + 1, NULL, 10);
+            return 0;
+        }
+    }
+    return -ENOENT;
+}
+
+int sbx__cg_rmdir(int parent_fd, const char *name)
+{
+    /* Tasks that have exited may still be accounted for a moment: retry for up to ~200 ms. */
+    for (int i = 0; i < 40; i++) {
+        if (unlinkat(parent_fd, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
+            return 0;
+        if (errno != EBUSY)
+            return -errno;
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    return -EBUSY;
+}
+
+/* The path of the hierarchy line of /proc/self/cgroup that lists `ctrl` ("" for v2's "0::"). */
+static int self_path(const char *self, const char *ctrl, char *ret, size_t size, int *ret_line)
+{
+    int line_no = 0;
+    for (const char *line = self; line && *line; line_no++) {
+        const char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) : strlen(line);
+        const char *c1 = memchr(line, ':', len);
+        const char *c2 = c1 ? memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - line)) : NULL;
+        if (c2) {
+            size_t clen = (size_t)(c2 - c1 - 1);
+            int match = 0;
+            if (!*ctrl)
+                match = clen == 0 && c1 - line == 1 && line[0] == '0';
+            else
+                for (const char *p = c1 + 1; p < c2;) {
+                    const char *comma = memchr(p, ',', (size_t)(c2 - p));
+                    const char *e = comma ? comma : c2;
+                    if ((size_t)(e - p) == strlen(ctrl) && !strncmp(p, ctrl, strlen(ctrl)))
+                        match = 1;
+                    p = e + 1;
+                }
+            if (match) {
+                snprintf(ret, size, "%.*s", (int)(line + len - c2 - 1), c2 + 1);
+                if (ret_line)
+                    *ret_line = line_no;
+                return 0;
+            }
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+    return -ENOENT;
+}
+
+/* openat of "base/path" relative to root_fd, path being absolute inside the hierarchy. */
+static int open_in(int root_fd, const char *base, const char *path)
+{
+    char full[PATH_MAX];
+    snprintf(full, sizeof(full), "%s%s%s", base, path[0] == '/' ? "" : "/", path);
+    while (strstr(full, "//"))
+        memmove(strstr(full, "//"), strstr(full, "//") + 1, strlen(strstr(full, "//")));
+    size_t n = strlen(full);
+    if (n > 1 && full[n - 1] == '/')
+        full[n - 1] = '\0';
+    return openat(root_fd, full, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+static int has_word(const char *list, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *p = list; (p = strstr(p, word)); p += n)
+        if ((p == list || p[-1] == ' ' || p[-1] == '\n') &&
+            (p[n] == '\0' || p[n] == ' ' || p[n] == '\n'))
+            return 1;
+    return 0;
+}
+
+static int try_v2(int root_fd, const char *self, const char *override, unsigned need,
+                  struct sbx__cgroup *cg)
+{
+    const char *base = NULL;
+    if (faccessat(root_fd, "cgroup.controllers", F_OK, 0) == 0)
+        base = ".";
+    else if (faccessat(root_fd, "unified/cgroup.controllers", F_OK, 0) == 0)
+        base = "unified";
+    char path[PATH_MAX];
+    if (!base || (!override && self_path(self, "", path, sizeof(path), NULL) < 0))
+        return -ENOENT;
+    if (override)
+        snprintf(path, sizeof(path), "%s", override);
+    int fd = open_in(root_fd, base, path);
+    if (fd < 0)
+        return -ENOENT;
+    char ctrls[512];
+    if (sbx__cg_read(fd, "cgroup.controllers", ctrls, sizeof(ctrls)) < 0)
+        ctrls[0] = '\0';
+    unsigned avail = SBX_CG_BIT(SBX_CG_CPUACCT); /* cpu.stat exists in every v2 cgroup */
+    for (int i = 0; i < SBX_CG_CPUACCT; i++)
+        if (has_word(ctrls, ctrl_names[i]))
+            avail |= SBX_CG_BIT(i);
+    if ((avail & need) != need) {
+        close(fd);
+        return -ENOENT;
+    }
+    cg->ops = &sbx__cgroup_v2_ops;
+    cg->available = avail;
+    cg->parent_fd[0] = fd;
+    for (int i = 1; i < SBX_CG__N; i++)
+        cg->alias[i] = 0, cg->parent_fd[i] = fd;
+    snprintf(cg->where, sizeof(cg->where), "cgroup2 %.200s", path);
+    return 0;
+}
+
+static int try_v1(int root_fd, const char *self, const char *override, unsigned need,
+                  struct sbx__cgroup *cg)
+{
+    int lines[SBX_CG__N];
+    for (int i = 0; i < SBX_CG__N; i++) {
+        char path[PATH_MAX];
+        lines[i] = -1;
+        if (self_path(self, ctrl_names[i], path, sizeof(path), &lines[i]) < 0)
+            continue;
+        for (int j = 0; j < i; j++)
+            if (lines[j] == lines[i] && cg->parent_fd[j] >= 0) {
+                cg->alias[i] = j; /* same hierarchy (e.g. cpu,cpuacct): one directory */
+                cg->parent_fd[i] = cg->parent_fd[j];
+                cg->available |= SBX_CG_BIT(i);
+            }
+        if (cg->alias[i] != i)
+            continue;
+        int fd = open_in(root_fd, ctrl_names[i], override ? override : path);
+        if (fd < 0)
+            continue;
+        cg->parent_fd[i] = fd;
+        cg->available |= SBX_CG_BIT(i);
+        if (i == SBX_CG_MEMORY)
+            snprintf(cg->where, sizeof(cg->where), "cgroup v1 memory:%.200s",
+                     override ? override : path);
+    }
+    if ((cg->available & need) != need) {
+        sbx__cgroup_close(cg);
+        sbx__cgroup_init(cg);
+        return -ENOENT;
+    }
+    cg->ops = &sbx__cgroup_v1_ops;
+    return 0;
+}
+
+int sbx__cgroup_open_parent(int root_fd, const char *self_cgroup, const char *parent_override,
+                            unsigned need, struct sbx__cgroup *cg, struct sbx_error *err)
+{
+    sbx__cgroup_init(cg);
+    if (try_v2(root_fd, self_cgroup, parent_override, need, cg) < 0 &&
+        try_v1(root_fd, self_cgroup, parent_override, need, cg) < 0)
+        return sbx__error(err, SBX_ERR_HOST, SBX_STAGE_SPAWN, ENOENT,
+                          "no cgroup hierarchy here offers the controllers the limits need "
+                          "(memory, pids, cpu)");
+    for (int i = 0; i < SBX_CG__N; i++) {
+        if (cg->parent_fd[i] < 0 || cg->alias[i] != i)
+            continue;
+        if (faccessat(cg->parent_fd[i], ".", W_OK, AT_EACCESS) < 0) {
+            int e = errno;
+            char where[256];
+            snprintf(where, sizeof(where), "%s", cg->where);
+            sbx__cgroup_close(cg);
+            return sbx__error(err, SBX_ERR_HOST, SBX_STAGE_SPAWN, e,
+                              "cannot create cgroups under %s, which this user may not write: "
+                              "%s, point --cgroup-parent at a cgroup delegated to this user, or "
+                              "accept weaker limits (rlimits) with --allow-weaker-limits",
+                              where,
+                              cg->ops == &sbx__cgroup_v2_ops
+                                  ? "run under `systemd-run --user --scope -p Delegate=yes`"
+                                  : "cgroup v1 cannot be delegated safely, so run as root");
+        }
+    }
+    return 0;
+}
+
+int sbx__cgroup_reap_stale(struct sbx__cgroup *cg, int (*is_live)(const char *id, void *ud),
+                           void *ud)
+{
+    int removed = 0;
+    for (int i = 0; i < SBX_CG__N; i++) {
+        if (cg->parent_fd[i] < 0 || cg->alias[i] != i)
+            continue;
+        int fd = fcntl(cg->parent_fd[i], F_DUPFD_CLOEXEC, 3);
+        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+        if (!d) {
+            if (fd >= 0)
+                close(fd);
+            continue;
+        }
+        struct dirent *de;
+        while ((de = readdir(d)))
+            if (!strncmp(de->d_name, "sbx-", 4) && strcmp(de->d_name, "sbx-supervisor") &&
+                !is_live(de->d_name + 4, ud))
+                removed += unlinkat(cg->parent_fd[i], de->d_name, AT_REMOVEDIR) == 0;
+        closedir(d);
+    }
+    return removed;
+}

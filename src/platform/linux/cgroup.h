@@ -1,0 +1,106 @@
+/*
+ * cgroups: one small interface, two implementations (cgroup-v1.c, cgroup-v2.c).
+ *
+ * A run's cgroup is "sbx-<run id>" under a parent: the caller's own cgroup (v1: per
+ * controller, from /proc/self/cgroup; v2: its delegated subtree) or a configured one. The code
+ * reaches the cgroup file systems only through `root_fd`, the directory where they are mounted
+ * (/sys/fs/cgroup), so tests aim it at a fake tree. It never writes to a cgroup it did not
+ * create, except enabling controllers for children in a v2 parent (and, when that parent holds
+ * the caller itself, moving the caller into a leaf "sbx-supervisor" first, as v2 requires).
+ */
+#ifndef SBX_PLATFORM_LINUX_CGROUP_H
+#define SBX_PLATFORM_LINUX_CGROUP_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "sbx/error.h"
+#include "util/macros.h"
+
+enum sbx__cg_ctrl { SBX_CG_MEMORY, SBX_CG_PIDS, SBX_CG_CPU, SBX_CG_CPUACCT, SBX_CG__N };
+
+#define SBX_CG_BIT(c) (1u << (c))
+
+struct sbx__cg_limits {
+    uint64_t memory_bytes; /* 0: none */
+    uint64_t pids;         /* 0: none */
+    double cpus;           /* 0: none */
+};
+
+enum {
+    SBX_CG_HAVE_CPU = 1u << 0,
+    SBX_CG_HAVE_CPU_SPLIT = 1u << 1, /* user/sys */
+    SBX_CG_HAVE_MEM_PEAK = 1u << 2,
+    SBX_CG_HAVE_OOM = 1u << 3,
+    SBX_CG_HAVE_PIDS = 1u << 4,
+    SBX_CG_HAVE_PIDS_PEAK = 1u << 5,
+};
+
+struct sbx__cg_stats {
+    unsigned valid;
+    uint64_t cpu_usage_us, cpu_user_us, cpu_sys_us;
+    uint64_t memory_current, memory_peak;
+    uint64_t oom_kills;
+    uint64_t pids_current, pids_peak, pids_max_events;
+};
+
+struct sbx__cgroup;
+
+struct sbx__cgroup_ops {
+    const char *name; /* "cgroup-v1", "cgroup-v2" */
+    int (*create)(struct sbx__cgroup *cg, const char *name, const struct sbx__cg_limits *lim,
+                  struct sbx_error *err);
+    /* Move pid in (v1; on v2 the child is born inside with CLONE_INTO_CGROUP). */
+    int (*attach)(struct sbx__cgroup *cg, pid_t pid, struct sbx_error *err);
+    /* The fd for clone3's CLONE_INTO_CGROUP, or -1. */
+    int (*clone_fd)(const struct sbx__cgroup *cg);
+    int (*stats)(struct sbx__cgroup *cg, struct sbx__cg_stats *ret);
+    /* Kill every process in the cgroup (v2 cgroup.kill); -EOPNOTSUPP where there is none. */
+    int (*kill_all)(struct sbx__cgroup *cg);
+    /* Remove the run's cgroup (waiting briefly for exiting tasks); closes every fd. */
+    int (*destroy)(struct sbx__cgroup *cg);
+};
+
+struct sbx__cgroup {
+    const struct sbx__cgroup_ops *ops;
+    int parent_fd[SBX_CG__N]; /* v1: per controller (-1: controller not available); v2: [0] */
+    int dir_fd[SBX_CG__N];    /* the run's cgroup, per controller */
+    int alias[SBX_CG__N];     /* v1: index of the controller whose hierarchy this one shares */
+    unsigned available;       /* controllers usable under the parent */
+    char name[64];
+    char where[256];          /* human-readable parent, for messages */
+};
+
+SBX_INTERNAL extern const struct sbx__cgroup_ops sbx__cgroup_v1_ops;
+SBX_INTERNAL extern const struct sbx__cgroup_ops sbx__cgroup_v2_ops;
+
+SBX_INTERNAL void sbx__cgroup_init(struct sbx__cgroup *cg);
+
+/*
+ * Find the parent for run cgroups. `self_cgroup` is the text of /proc/self/cgroup;
+ * `parent_override` a path inside the hierarchy ("/my/parent") or NULL. Prefers v2 when the
+ * unified hierarchy has the controllers, else v1. Returns 0; -ENOENT when no cgroup file system
+ * with the needed controllers exists; -EACCES when it is not writable by us (err explains).
+ * On success cg->available says which controllers are usable.
+ */
+SBX_INTERNAL int sbx__cgroup_open_parent(int root_fd, const char *self_cgroup,
+                                         const char *parent_override, unsigned need,
+                                         struct sbx__cgroup *cg, struct sbx_error *err);
+
+/* Remove run cgroups "sbx-<id>" under the parent for which is_live(id) is false. */
+SBX_INTERNAL int sbx__cgroup_reap_stale(struct sbx__cgroup *cg, int (*is_live)(const char *id,
+                                                                               void *ud),
+                                        void *ud);
+
+/* Release the parent fds (after destroy, or when no run cgroup was made). */
+SBX_INTERNAL void sbx__cgroup_close(struct sbx__cgroup *cg);
+
+/* Shared helpers for the two implementations. */
+SBX_INTERNAL int sbx__cg_write(int dirfd, const char *file, const char *value);
+SBX_INTERNAL int sbx__cg_read(int dirfd, const char *file, char *buf, size_t size);
+SBX_INTERNAL int sbx__cg_read_u64(int dirfd, const char *file, uint64_t *ret);
+/* The value of "key N" in a flat-keyed file such as memory.events; -ENOENT if absent. */
+SBX_INTERNAL int sbx__cg_read_key(int dirfd, const char *file, const char *key, uint64_t *ret);
+SBX_INTERNAL int sbx__cg_rmdir(int parent_fd, const char *name);
+
+#endif
