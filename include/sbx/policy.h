@@ -22,6 +22,7 @@ extern "C" {
 #define SBX_DEFAULT_TIMEOUT_S 30.0
 #define SBX_DEFAULT_MAX_OUTPUT_BYTES (1024u * 1024u)
 #define SBX_DEFAULT_TMP_SIZE_BYTES (64u * 1024u * 1024u)
+#define SBX_DEFAULT_WORKSPACE_SIZE_BYTES (64u * 1024u * 1024u)
 #define SBX_MAX_TIMEOUT_S (7.0 * 24 * 3600)
 #define SBX_MAX_OUTPUT_BYTES (1024u * 1024u * 1024u)
 #define SBX_MAX_ENV 256
@@ -43,9 +44,11 @@ struct sbx_policy {
     uint64_t max_output_bytes;
     /* Size of the private /tmp (and /dev/shm) tmpfs in bytes. */
     uint64_t tmp_size_bytes;
+    /* Size of the workspace (/work, a tmpfs holding a copy of the program) in bytes. */
+    uint64_t workspace_size_bytes;
     /* false (default): own network namespace with only a loopback that is down. */
     bool enable_network;
-    /* Keep the run's workspace directory after the run instead of removing it. */
+    /* Copy the workspace to a host directory after the run and keep it there. */
     bool keep_workspace;
     /* Host directory under which run workspaces are made; NULL: $TMPDIR or /tmp. */
     const char *workspace_root;

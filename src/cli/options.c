@@ -68,7 +68,10 @@ static int opt_tmp_size(struct cli *cli, const char *name, const char *v)
     int r = sbx__parse_u64(v, 1, 1024 * 1024, &mb);
     if (r < 0)
         return bad_value(name, v, r, "megabytes, 1 to 1048576");
-    cli->policy.tmp_size_bytes = mb * 1024 * 1024;
+    if (!strcmp(name, "workspace-size"))
+        cli->policy.workspace_size_bytes = mb * 1024 * 1024;
+    else
+        cli->policy.tmp_size_bytes = mb * 1024 * 1024;
     return 0;
 }
 
@@ -207,11 +210,13 @@ static const struct option_def options[] = {
     {"cgroup-parent", "PATH", RUN, "cgroup under which runs are placed (default: our own)",
      opt_string},
     {"tmp-size", "MB", RUN, "size of the private /tmp (default 64)", opt_tmp_size},
+    {"workspace-size", "MB", RUN, "size of the workspace /work (default 64)", opt_tmp_size},
     {"stdin", "FILE", RUN, "feed FILE to the program's stdin (default: this stdin)", opt_string},
     {"env", "K=V", RUN, "set a variable for the program (repeatable)", opt_env},
     {"lang", "NAME", RUN, "runtime to use instead of guessing from the extension", opt_string},
     {"interpreter", "PATH", RUN, "interpreter binary to use (absolute path)", opt_string},
-    {"keep", NULL, RUN, "keep the run's workspace directory afterwards", opt_flag},
+    {"keep", NULL, RUN, "copy the workspace to a host directory after the run and keep it",
+     opt_flag},
     {"json", NULL, RUN | LIST, "print the report as one JSON object on stdout", opt_flag},
     {"quiet", NULL, RUN, "no summary line on stderr", opt_flag},
     {"timings", NULL, RUN, "print where the run's time went, stage by stage", opt_flag},

@@ -13,6 +13,7 @@ void sbx_policy_init(struct sbx_policy *policy)
     policy->timeout_s = SBX_DEFAULT_TIMEOUT_S;
     policy->max_output_bytes = SBX_DEFAULT_MAX_OUTPUT_BYTES;
     policy->tmp_size_bytes = SBX_DEFAULT_TMP_SIZE_BYTES;
+    policy->workspace_size_bytes = SBX_DEFAULT_WORKSPACE_SIZE_BYTES;
     policy->enable_network = false;
     policy->keep_workspace = false;
     policy->memory_limit_bytes = SBX_DEFAULT_MEMORY_LIMIT_BYTES;
@@ -35,6 +36,8 @@ int sbx_policy_validate(const struct sbx_policy *p, struct sbx_error *err)
         return invalid(err, "max output: must be at most 1048576 KB per stream");
     if (p->tmp_size_bytes < 4096 || p->tmp_size_bytes > (uint64_t)1 << 40)
         return invalid(err, "tmp size: must be between 4 KB and 1 TB");
+    if (p->workspace_size_bytes < 4096 || p->workspace_size_bytes > (uint64_t)1 << 40)
+        return invalid(err, "workspace size: must be between 4 KB and 1 TB");
     if (p->memory_limit_bytes && (p->memory_limit_bytes < (4u << 20) ||
                                   p->memory_limit_bytes > (uint64_t)1 << 44))
         return invalid(err, "memory limit: must be between 4 MB and 16 TB (0: none)");

@@ -102,6 +102,8 @@ static json_t *limits(const struct sbx_policy *p)
     json_object_set_new(l, "timeout_s", p->timeout_s > 0 ? json_real(p->timeout_s) : json_null());
     json_object_set_new(l, "max_output_kb", json_integer((json_int_t)(p->max_output_bytes / 1024)));
     json_object_set_new(l, "tmp_size_kb", json_integer((json_int_t)(p->tmp_size_bytes / 1024)));
+    json_object_set_new(l, "workspace_size_kb",
+                        json_integer((json_int_t)(p->workspace_size_bytes / 1024)));
     json_object_set_new(l, "enable_network", json_boolean(p->enable_network));
     json_object_set_new(l, "memory_limit_mb", p->memory_limit_bytes
                                                   ? json_real((double)p->memory_limit_bytes / 1048576.0)

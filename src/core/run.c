@@ -156,21 +156,14 @@ static const char *program_name(const char *file)
     return base ? base + 1 : file;
 }
 
-/* Make the workspace and put the program in it. */
+/* Make the run's host directory (the workspace itself is a tmpfs inside the sandbox). */
 static int stage_workspace(struct run_ctx *c, struct sbx_error *err)
 {
     int base = sbx__workspace_base(c->policy->workspace_root, c->base_path, err);
     if (base < 0)
         return base;
-    int r = sbx__workspace_create(base, c->base_path, c->id.host_uid, c->id.host_gid, &c->ws, err);
-    if (r < 0)
-        return r;
-    r = sbx__copy_into(c->program_fd, c->ws.work_fd, program_name(c->req->file), 0644,
-                       SBX_MAX_PROGRAM_BYTES);
-    if (r < 0)
-        return sbx__error(err, SBX_ERR_INPUT, SBX_STAGE_WORKSPACE, -r,
-                          "copying '%s' into the workspace", c->req->file);
-    return 0;
+    return sbx__workspace_create(base, c->base_path, c->id.host_uid, c->id.host_gid,
+                                 c->policy->keep_workspace, &c->ws, err);
 }
 
 static struct sbx_result *new_result(struct run_ctx *c)
@@ -203,6 +196,7 @@ static int launch(struct run_ctx *c, uint64_t t0, struct sbx_result *res, struct
         .run_dir = c->ws.run_path,
         .interp_prefix = c->interp.prefix,
         .program_name = program_name(c->req->file),
+        .program_fd = c->program_fd,
         .t0_ns = t0,
         .host_uid = c->id.host_uid,
         .run_id = c->ws.id,

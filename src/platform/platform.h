@@ -25,6 +25,7 @@ struct sbx__launch {
     const char *run_dir;      /* host path of this run's private dir (holds root/ and work/) */
     const char *interp_prefix;/* "" or a host dir bound read-only at the same path */
     const char *program_name; /* file name of the program inside /work */
+    int program_fd;           /* the program, read (pread) into the workspace by init */
     uint64_t t0_ns;           /* CLOCK_MONOTONIC when the run started */
     uid_t host_uid;           /* the sandbox's uid 1000 on the host */
     const char *run_id;       /* names the run's cgroup "sbx-<run_id>" */

@@ -110,6 +110,8 @@ static void enforcement(const struct sbx__launch *l, const struct sbx__sandbox *
     sbx__result_enforce(res, "terminal", "setsid");
     sbx__result_enforce(res, "tmp", "tmpfs-size-%lluk",
                         (unsigned long long)(p->tmp_size_bytes / 1024));
+    sbx__result_enforce(res, "workspace", "tmpfs-size-%lluk",
+                        (unsigned long long)(p->workspace_size_bytes / 1024));
     sbx__result_enforce(res, "timeout", p->timeout_s > 0 ? "supervisor-timer" : "none");
     limit_entry(res, "memory", sb->mem_mode, sb, "rlimit-data");
     limit_entry(res, "processes", sb->pids_mode, sb, "rlimit-nproc");

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <math.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@
 #include <unistd.h>
 
 #include "core/errors.h"
+#include "util/fs.h"
 #include "platform/linux/linux.h"
 #include "platform/linux/mounts.h"
 
@@ -180,6 +182,76 @@ static void end_everything(void)
     }
 }
 
+/*
+ * --keep: copy the workspace (a tmpfs that dies with the sandbox) into the host directory.
+ * Runs in init after every process of the program is dead, as the sandbox's uid, never
+ * following a link: symlinks are copied as symlinks, anything but files, dirs and links is
+ * skipped. Takes ownership of both fds.
+ */
+struct copy_budget {
+    unsigned entries;
+};
+
+static void copy_file(int src_dir, int dst_dir, const char *name, mode_t mode)
+{
+    int in = openat(src_dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int out = openat(dst_dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                     mode & 0777);
+    char buf[65536];
+    ssize_t n;
+    while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
+        if (sbx__write_all(out, buf, (size_t)n) < 0)
+            break;
+    if (in >= 0)
+        close(in);
+    if (out >= 0)
+        close(out);
+}
+
+static void copy_tree(int src, int dst, int depth, struct copy_budget *b)
+{
+    DIR *d = fdopendir(src);
+    if (!d) {
+        close(src);
+        close(dst);
+        return;
+    }
+    struct dirent *de;
+    while ((de = readdir(d)) && b->entries > 0) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+            continue;
+        b->entries--;
+        struct stat st;
+        if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+            continue;
+        if (S_ISREG(st.st_mode)) {
+            copy_file(dirfd(d), dst, de->d_name, st.st_mode);
+        } else if (S_ISLNK(st.st_mode)) {
+            char target[PATH_MAX];
+            ssize_t n = readlinkat(dirfd(d), de->d_name, target, sizeof(target) - 1);
+            if (n >= 0) {
+                target[n] = '\0';
+                (void)!symlinkat(target, dst, de->d_name);
+            }
+        } else if (S_ISDIR(st.st_mode) && depth < 64 &&
+                   mkdirat(dst, de->d_name, 0700) == 0) {
+            int s2 = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            int d2 = openat(dst, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (s2 >= 0 && d2 >= 0)
+                copy_tree(s2, d2, depth + 1, b);
+            else {
+                if (s2 >= 0)
+                    close(s2);
+                if (d2 >= 0)
+                    close(d2);
+            }
+            (void)!fchmodat(dst, de->d_name, st.st_mode & 0777, 0);
+        }
+    }
+    closedir(d);
+    close(dst);
+}
+
 /* Files that reached max_file_size, reported as file_size events (bounded walk). */
 struct scan {
     int ctl;
@@ -231,7 +303,8 @@ static int cmp_int(const void *a, const void *b)
  */
 static int keep_only_needed_fds(const struct sbx__init_args *a)
 {
-    int keep[] = {a->ctl_fd, a->sync_fd, a->stdio[0], a->stdio[1], a->stdio[2]};
+    int keep[] = {a->ctl_fd, a->sync_fd, a->stdio[0], a->stdio[1], a->stdio[2],
+                  a->launch->program_fd};
     qsort(keep, ARRAY_SIZE(keep), sizeof(keep[0]), cmp_int);
     unsigned lo = 3;
     for (size_t i = 0; i < ARRAY_SIZE(keep); i++) {
@@ -330,8 +403,15 @@ void sbx__init_main(const struct sbx__init_args *a)
         program_main(a);
     for (int i = 0; i < 3; i++)
         close(a->stdio[i]);
+    close(l->program_fd);
     int status = wait_program(sfd, child);
     end_everything();
+    if (plan.keep_fd >= 0) {
+        struct copy_budget b = {.entries = 100000};
+        int src = open(SBX_WORK_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (src >= 0)
+            copy_tree(src, plan.keep_fd, 0, &b);
+    }
     if (l->policy->max_file_size_bytes) {
         struct scan sc = {.ctl = ctl, .limit = l->policy->max_file_size_bytes};
         scan_big_files(&sc, AT_FDCWD, SBX_WORK_DIR, 0);

@@ -8,7 +8,8 @@
  *   /dev         tmpfs with null zero full random urandom (host nodes bound), fd links, shm
  *   /proc        a fresh procfs of the sandbox's own pid namespace
  *   /tmp         private tmpfs capped at tmp_size_bytes
- *   /work        the run's workspace, read-write, the cwd
+ *   /work        the run's workspace: a tmpfs capped at workspace_size_bytes holding a copy
+ *                of the program, read-write, the cwd (with --keep copied out after the run)
  *
  * Two phases because of user namespaces. As root, init starts as host uid 0, which is not
  * mapped inside: it may look up any host path (the operator chose them) but cannot create files
@@ -16,11 +17,13 @@
  * tmpfs and clones every host tree it needs into detached mounts (open_tree), and phase 2
  * (sbx__mounts_finish, as uid 1000 with capabilities kept) creates mount points relative to the
  * root's fd, attaches the clones (move_mount), mounts the fresh file systems (fsopen/fsmount)
- * and pivots. No path under the host's workspace dir is resolved after phase 1.
+ * and pivots. No host path is resolved after phase 1.
  *
  * SECURITY: the root's propagation is made slave first, so nothing here reaches the host's
- * mount table; every bind is read-only, nosuid and nodev except /work (rw, nosuid, nodev) and
- * the device nodes (nosuid, noexec); the old root is detached after pivot_root.
+ * mount table; every bind is read-only, nosuid and nodev except the device nodes (nosuid,
+ * noexec); the only writable places are tmpfs mounts with a size cap (/work, /tmp, /dev/shm),
+ * so filling them fails inside while the host's disks stay untouched; the old root is
+ * detached after pivot_root.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -95,7 +98,7 @@ int sbx__mounts_prepare(const struct sbx__launch *l, struct sbx__mount_plan *p,
                         struct sbx_error *err)
 {
     memset(p, 0, sizeof(*p));
-    p->root_fd = -1;
+    p->root_fd = p->keep_fd = -1;
     int r;
     if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
         return sbx__error_errno(err, SBX_STAGE_MOUNTS, "making / a slave mount");
@@ -126,9 +129,14 @@ int sbx__mounts_prepare(const struct sbx__launch *l, struct sbx__mount_plan *p,
         if ((r = add_tree(p, src, dst, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, 0, err)) < 0)
             return r;
     }
-    char work[PATH_MAX];
-    snprintf(work, sizeof(work), "%s/work", l->run_dir);
-    return add_tree(p, work, SBX_WORK_DIR, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, 0, err);
+    if (l->policy->keep_workspace) {
+        char work[PATH_MAX];
+        snprintf(work, sizeof(work), "%s/work", l->run_dir);
+        p->keep_fd = open(work, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (p->keep_fd < 0)
+            return sbx__error_errno(err, SBX_STAGE_MOUNTS, "opening '%s'", work);
+    }
+    return 0;
 }
 
 /* mkdir -p of a path relative to dirfd; the last component too. */
@@ -231,6 +239,37 @@ static int attach_fresh(int root_fd, const char *type, const char *dst, const ch
     return 0;
 }
 
+/* The program into /work, read with pread so the caller's file offset is not disturbed. */
+static int copy_program(int root_fd, const struct sbx__launch *l, struct sbx_error *err)
+{
+    char rel[PATH_MAX];
+    snprintf(rel, sizeof(rel), "%s/%s", SBX_WORK_DIR + 1, l->program_name);
+    int out = openat(root_fd, rel, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (out < 0)
+        return sbx__error_errno(err, SBX_STAGE_MOUNTS, "creating /%s", rel);
+    char buf[65536];
+    off_t off = 0;
+    int r = 0;
+    for (;;) {
+        ssize_t n = pread(l->program_fd, buf, sizeof(buf), off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            r = n < 0 ? -errno : 0;
+            break;
+        }
+        if ((r = sbx__write_all(out, buf, (size_t)n)) < 0)
+            break;
+        off += n;
+    }
+    close(out);
+    if (r < 0)
+        return sbx__error(err, r == -ENOSPC ? SBX_ERR_USAGE : SBX_ERR_INTERNAL, SBX_STAGE_MOUNTS,
+                          -r, "copying the program into /%s (is the workspace size too small?)",
+                          rel);
+    return 0;
+}
+
 static int write_file_at(int dirfd, const char *name, const char *text)
 {
     int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
@@ -300,6 +339,12 @@ int sbx__mounts_finish(const struct sbx__launch *l, struct sbx__mount_plan *p,
              (unsigned long long)l->policy->tmp_size_bytes);
     if ((r = attach_fresh(rfd, "tmpfs", "tmp", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
                           err)) < 0)
+        return r;
+    snprintf(opts, sizeof(opts), "mode=0755,size=%llu",
+             (unsigned long long)l->policy->workspace_size_bytes);
+    if ((r = attach_fresh(rfd, "tmpfs", SBX_WORK_DIR + 1, opts,
+                          MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err)) < 0 ||
+        (r = copy_program(rfd, l, err)) < 0)
         return r;
 
     /* pivot_root(".", ".") stacks the old root under the new one; detaching "." then removes

@@ -25,6 +25,7 @@ struct sbx__link {
 
 struct sbx__mount_plan {
     int root_fd;
+    int keep_fd; /* with --keep: the host dir that receives /work after the run, else -1 */
     struct sbx__tree trees[SBX_MAX_TREES];
     size_t n_trees;
     struct sbx__link links[SBX_MAX_LINKS];

@@ -131,7 +131,7 @@ static int take_lock(int base_fd, struct sbx__workspace *ws)
     return -EAGAIN;
 }
 
-int sbx__workspace_create(int base_fd, const char *base_path, uid_t uid, gid_t gid,
+int sbx__workspace_create(int base_fd, const char *base_path, uid_t uid, gid_t gid, int keep,
                           struct sbx__workspace *ret, struct sbx_error *err)
 {
     struct sbx__workspace ws = {.base_fd = base_fd, .lock_fd = -1, .run_fd = -1, .work_fd = -1};
@@ -157,16 +157,20 @@ int sbx__workspace_create(int base_fd, const char *base_path, uid_t uid, gid_t g
     ws.run_fd = openat(base_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (ws.run_fd < 0)
         goto fail;
-    if (mkdirat(ws.run_fd, "root", 0755) < 0 || mkdirat(ws.run_fd, "work", 0700) < 0)
+    if (mkdirat(ws.run_fd, "root", 0755) < 0)
         goto fail;
+    if (!keep) {
+        *ret = ws;
+        return 0;
+    }
     what = ws.work_path;
+    if (mkdirat(ws.run_fd, "work", 0700) < 0)
+        goto fail;
     ws.work_fd = openat(ws.run_fd, "work", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (ws.work_fd < 0)
         goto fail;
     if ((uid != geteuid() || gid != getegid()) && fchown(ws.work_fd, uid, gid) < 0)
         goto fail;
-    /* The sandbox's host uid must reach work/ through run-<id>/ (bind source lookup happens
-     * before privileges drop, but the program's own cwd checks happen after). */
     *ret = ws;
     return 0;
 fail:

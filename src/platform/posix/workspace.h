@@ -4,8 +4,8 @@
  *   <root>/rusty-sandbox-<uid>/            0700, owned by the caller (checked, never followed)
  *       run-<id>.lock                      flock'ed by the live supervisor of run <id>
  *       run-<id>/root/                     mount point of the sandbox's tmpfs root
- *       run-<id>/work/                     the workspace, the program's cwd (owned by the
- *                                          sandbox's host uid)
+ *       run-<id>/work/                     with --keep: the workspace's contents, copied
+ *                                          out after the run (owned by the sandbox's uid)
  *       version-*                          interpreter version cache
  *
  * A run dir whose lock nobody holds belongs to a supervisor that died: the next run removes it.
@@ -36,9 +36,11 @@ SBX_INTERNAL int sbx__workspace_base(const char *root, char *ret_path, struct sb
 /* Remove run dirs under base_fd whose supervisor is gone; returns how many were removed. */
 SBX_INTERNAL int sbx__workspace_reap_stale(int base_fd);
 
-/* Create a fresh run dir (taking ownership of base_fd) with work/ owned by uid:gid. */
+/* Create a fresh run dir (taking ownership of base_fd) with root/ and, when `keep`, work/
+ * owned by uid:gid to receive the workspace's contents after the run. */
 SBX_INTERNAL int sbx__workspace_create(int base_fd, const char *base_path, uid_t uid, gid_t gid,
-                                       struct sbx__workspace *ret, struct sbx_error *err);
+                                       int keep, struct sbx__workspace *ret,
+                                       struct sbx_error *err);
 
 /* Remove the run dir (unless keep) and release the lock; always closes every fd. */
 SBX_INTERNAL int sbx__workspace_finish(struct sbx__workspace *ws, int keep);
