@@ -22,7 +22,8 @@ struct sbx__launch {
     const struct sbx_request *request;
     char *const *argv;        /* argv[0] is the interpreter path (same path inside) */
     char *const *envp;
-    const char *run_dir;      /* host path of this run's private dir (holds root/ and work/) */
+    const char *root_mnt;     /* host dir on which the new root is mounted (privately) */
+    const char *keep_dir;     /* with --keep: host dir that receives /work, else NULL */
     const char *interp_prefix;/* "" or a host dir bound read-only at the same path */
     const char *program_name; /* file name of the program inside /work */
     int program_fd;           /* the program, read (pread) into the workspace by init */

@@ -102,8 +102,7 @@ int sbx__mounts_prepare(const struct sbx__launch *l, struct sbx__mount_plan *p,
     int r;
     if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
         return sbx__error_errno(err, SBX_STAGE_MOUNTS, "making / a slave mount");
-    char root[PATH_MAX];
-    snprintf(root, sizeof(root), "%s/root", l->run_dir);
+    const char *root = l->root_mnt;
     if (mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV,
               "mode=0755,uid=1000,gid=1000,size=1m,nr_inodes=4096") < 0)
         return sbx__error_errno(err, SBX_STAGE_MOUNTS, "mounting the root tmpfs on '%s'", root);
@@ -129,12 +128,10 @@ int sbx__mounts_prepare(const struct sbx__launch *l, struct sbx__mount_plan *p,
         if ((r = add_tree(p, src, dst, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, 0, err)) < 0)
             return r;
     }
-    if (l->policy->keep_workspace) {
-        char work[PATH_MAX];
-        snprintf(work, sizeof(work), "%s/work", l->run_dir);
-        p->keep_fd = open(work, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (l->keep_dir) {
+        p->keep_fd = open(l->keep_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (p->keep_fd < 0)
-            return sbx__error_errno(err, SBX_STAGE_MOUNTS, "opening '%s'", work);
+            return sbx__error_errno(err, SBX_STAGE_MOUNTS, "opening '%s'", l->keep_dir);
     }
     return 0;
 }

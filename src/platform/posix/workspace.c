@@ -151,18 +151,22 @@ int sbx__workspace_create(int base_fd, const char *base_path, uid_t uid, gid_t g
                           base_path);
     }
     snprintf(ws.work_path, sizeof(ws.work_path), "%.4000s/work", ws.run_path);
-    const char *what = ws.run_path;
-    if (mkdirat(base_fd, name, 0700) < 0)
-        goto fail;
-    ws.run_fd = openat(base_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (ws.run_fd < 0)
-        goto fail;
-    if (mkdirat(ws.run_fd, "root", 0755) < 0)
+    snprintf(ws.mnt_path, sizeof(ws.mnt_path), "%.4000s/mnt", base_path);
+    const char *what = ws.mnt_path;
+    /* One mount point for every run's root: each mounts it in its own private mount
+     * namespace, so they never see each other's, and no directory is made per run. */
+    if (mkdirat(base_fd, "mnt", 0755) < 0 && errno != EEXIST)
         goto fail;
     if (!keep) {
         *ret = ws;
         return 0;
     }
+    what = ws.run_path;
+    if (mkdirat(base_fd, name, 0700) < 0)
+        goto fail;
+    ws.run_fd = openat(base_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (ws.run_fd < 0)
+        goto fail;
     what = ws.work_path;
     if (mkdirat(ws.run_fd, "work", 0700) < 0)
         goto fail;

@@ -3,7 +3,8 @@
  *
  *   <root>/rusty-sandbox-<uid>/            0700, owned by the caller (checked, never followed)
  *       run-<id>.lock                      flock'ed by the live supervisor of run <id>
- *       run-<id>/root/                     mount point of the sandbox's tmpfs root
+ *       mnt/                               mount point of every sandbox's tmpfs root, each
+ *                                          in its own private mount namespace
  *       run-<id>/work/                     with --keep: the workspace's contents, copied
  *                                          out after the run (owned by the sandbox's uid)
  *       version-*                          interpreter version cache
@@ -25,7 +26,8 @@ struct sbx__workspace {
     int run_fd;            /* run-<id> */
     int work_fd;           /* run-<id>/work */
     char id[40];
-    char run_path[PATH_MAX];
+    char run_path[PATH_MAX];  /* run-<id>, made only with --keep */
+    char mnt_path[PATH_MAX];  /* mount point of the sandbox's root (shared, see .c) */
     char work_path[PATH_MAX];
 };
 
