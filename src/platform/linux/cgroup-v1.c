@@ -19,9 +19,11 @@ static int mk(struct sbx__cgroup *cg, int i, struct sbx_error *err)
         cg->dir_fd[i] = cg->dir_fd[cg->alias[i]];
         return 0;
     }
-    if (mkdirat(cg->parent_fd[i], cg->name, 0755) < 0)
-        return sbx__error_errno(err, SBX_STAGE_SPAWN, "creating cgroup %s in the %s hierarchy",
-                                cg->name, i == SBX_CG_MEMORY ? "memory" : i == SBX_CG_PIDS ? "pids" : "cpu");
+    int r = sbx__cg_mkdir(cg, cg->parent_fd[i], cg->name);
+    if (r < 0)
+        return sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_SPAWN, -r,
+                          "creating cgroup %s in the %s hierarchy", cg->name,
+                          i == SBX_CG_MEMORY ? "memory" : i == SBX_CG_PIDS ? "pids" : "cpu");
     cg->dir_fd[i] = openat(cg->parent_fd[i], cg->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (cg->dir_fd[i] < 0)
         return sbx__error_errno(err, SBX_STAGE_SPAWN, "opening cgroup %s", cg->name);

@@ -32,8 +32,8 @@ static int enable_controllers(struct sbx__cgroup *cg, struct sbx_error *err)
         return 0;
     int r = sbx__cg_write(pfd, "cgroup.subtree_control", want);
     if (r == -EBUSY) { /* we live in the parent: move into a leaf, then try again */
-        if (mkdirat(pfd, "sbx-supervisor", 0755) < 0 && errno != EEXIST)
-            return sbx__error_errno(err, SBX_STAGE_SPAWN, "creating sbx-supervisor in %s",
+        if ((r = sbx__cg_mkdir(cg, pfd, "sbx-supervisor")) < 0 && r != -EEXIST)
+            return sbx__error(err, SBX_ERR_HOST, SBX_STAGE_SPAWN, -r, "creating sbx-supervisor in %s",
                                     cg->where);
         int leaf = openat(pfd, "sbx-supervisor", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         char pid[24];
@@ -99,9 +99,9 @@ static int v2_create(struct sbx__cgroup *cg, const char *name, const struct sbx_
     int r = enable_controllers(cg, err);
     if (r < 0)
         return r;
-    if (mkdirat(cg->parent_fd[0], name, 0755) < 0)
-        return sbx__error_errno(err, SBX_STAGE_SPAWN, "creating cgroup %s in %s", name,
-                                cg->where);
+    if ((r = sbx__cg_mkdir(cg, cg->parent_fd[0], name)) < 0)
+        return sbx__error(err, SBX_ERR_HOST, SBX_STAGE_SPAWN, -r, "creating cgroup %s in %s",
+                          name, cg->where);
     int fd = openat(cg->parent_fd[0], name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
         r = sbx__error_errno(err, SBX_STAGE_SPAWN, "opening cgroup %s", name);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -95,6 +96,12 @@ int sbx__cg_read_key(int dirfd, const char *file, const char *key, uint64_t *ret
         }
     }
     return -ENOENT;
+}
+
+int sbx__cg_mkdir(const struct sbx__cgroup *cg, int dirfd, const char *name)
+{
+    int r = cg->mkdir_fn ? cg->mkdir_fn(dirfd, name, 0755) : mkdirat(dirfd, name, 0755);
+    return r < 0 ? -errno : 0;
 }
 
 int sbx__cg_rmdir(int parent_fd, const char *name)

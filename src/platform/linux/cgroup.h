@@ -69,6 +69,9 @@ struct sbx__cgroup {
     unsigned available;       /* controllers usable under the parent */
     char name[64];
     char where[256];          /* human-readable parent, for messages */
+    /* mkdirat by default; a test replaces it to fill a fake cgroupfs directory with the
+     * interface files the kernel would create. */
+    int (*mkdir_fn)(int dirfd, const char *name, mode_t mode);
 };
 
 SBX_INTERNAL extern const struct sbx__cgroup_ops sbx__cgroup_v1_ops;
@@ -102,5 +105,6 @@ SBX_INTERNAL int sbx__cg_read_u64(int dirfd, const char *file, uint64_t *ret);
 /* The value of "key N" in a flat-keyed file such as memory.events; -ENOENT if absent. */
 SBX_INTERNAL int sbx__cg_read_key(int dirfd, const char *file, const char *key, uint64_t *ret);
 SBX_INTERNAL int sbx__cg_rmdir(int parent_fd, const char *name);
+SBX_INTERNAL int sbx__cg_mkdir(const struct sbx__cgroup *cg, int dirfd, const char *name);
 
 #endif
