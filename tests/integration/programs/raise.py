@@ -1,0 +1,6 @@
+def inner():
+    raise ValueError("boom-from-python")
+
+
+print("before the exception", flush=True)
+inner()

@@ -1,0 +1,3 @@
+// Print, then keep the event loop alive forever.
+console.log("waiting forever");
+setInterval(() => {}, 1000);

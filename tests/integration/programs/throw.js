@@ -1,0 +1,5 @@
+function inner() {
+  throw new TypeError("boom-from-javascript");
+}
+console.log("before the exception");
+inner();
