@@ -208,3 +208,22 @@ def test_cgroup_refusal(sbx):
     else:
         assert r.returncode == 0, r
         assert r.report["enforcement"]["memory"].startswith("cgroup"), r.report["enforcement"]
+
+
+def test_interpreter_outside_usr(sbx):
+    """An interpreter installed under its own prefix (here in the session's scratch dir, which
+    lives in the host's /tmp) either runs, its prefix shown read-only inside, or is refused up
+    front with 127 and a message naming it; never a sandbox failure."""
+    prefix = sbx.scratch / "python-prefix"
+    (prefix / "bin").mkdir(parents=True)
+    os.chmod(prefix, 0o755)
+    os.chmod(prefix / "bin", 0o755)
+    interp = prefix / "bin" / "python3"
+    shutil.copyfile(os.path.realpath("/usr/bin/python3"), interp)
+    os.chmod(interp, 0o755)
+    r = sbx.run("run", sbx.prog("hello.py"), "--interpreter", str(interp))
+    if r.returncode == 127:
+        lines = error_lines(r.err)
+        assert len(lines) == 1 and str(interp) in lines[0], r
+    else:
+        assert r.returncode == 0 and r.out == "hello from python\n", r
