@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -136,6 +137,12 @@ static int setup_request(struct cli *cli, struct sbx_request *req)
         req->stdin_fd = open(cli->stdin_file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (req->stdin_fd < 0) {
             cli_err("--stdin: cannot read '%s': %s", cli->stdin_file, strerror(errno));
+            return EXIT_NOINPUT;
+        }
+        struct stat st;
+        if (fstat(req->stdin_fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+            cli_err("--stdin: '%s' is a directory", cli->stdin_file);
+            close(req->stdin_fd);
             return EXIT_NOINPUT;
         }
     } else {

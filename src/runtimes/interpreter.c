@@ -68,6 +68,17 @@ static int find_prefix(const struct sbx_runtime *rt, const char *resolved, char 
     size_t len = strlen(buf);
     if (len >= 4 && !strcmp(buf + len - 4, "/bin"))
         buf[len - 4] = '\0';
+    /* The sandbox mounts its own file systems on these: a bind under them would be hidden. */
+    static const char *const covered[] = {"/tmp", "/dev", "/proc", "/work", "/sys", "/run"};
+    for (size_t i = 0; i < ARRAY_SIZE(covered); i++) {
+        size_t n = strlen(covered[i]);
+        if (!strncmp(buf, covered[i], n) && (buf[n] == '/' || buf[n] == '\0'))
+            return sbx__error(err, SBX_ERR_NO_RUNTIME, SBX_STAGE_RUNTIME, 0,
+                              "%s interpreter '%.300s': it is installed under %s, which the "
+                              "sandbox replaces with its own; install it elsewhere (e.g. under "
+                              "/opt)",
+                              rt->name, resolved, covered[i]);
+    }
     int depth = 0;
     for (const char *p = buf; *p; p++)
         depth += *p == '/';
