@@ -1,4 +1,5 @@
 """The run's life cycle from outside: cancellation by signal, a supervisor that dies, --keep."""
+import tempfile
 import json
 import os
 import pathlib
@@ -181,15 +182,24 @@ def test_exec_failure_is_internal_error(sbx):
     """An interpreter that passes the host-side checks (ELF magic) but cannot be executed in
     the sandbox: the run reports internal_error with the stage and the cause, exits 125 (or
     127, "not a real binary"), and leaves nothing behind."""
-    fake = sbx.write("fake-python", b"\x7fELF but not really an executable\n", mode=0o755)
-    r, rep = sbx.run_json("run", sbx.prog("hello.py"), "--interpreter", fake)
-    assert r.returncode in (125, 127), r
-    assert rep["status"] == "internal_error"
-    assert rep["exit_code"] is None and rep["stdout"] == ""
-    assert rep["error"]["stage"] == "exec" and fake in rep["error"]["message"], rep["error"]
-    r = sbx.run("run", sbx.prog("hello.py"), "--interpreter", fake)
-    assert r.returncode in (125, 127), r
-    assert "internal_error" in r.err and fake in r.err, r
+    # Not under /tmp: an interpreter there is refused up front (the sandbox has its own /tmp).
+    home = tempfile.mkdtemp(prefix="sbx-fake-interp-", dir="/var/tmp")
+    try:
+        os.chmod(home, 0o755)
+        fake = os.path.join(home, "fake-python")
+        with open(fake, "wb") as f:
+            f.write(b"\x7fELF but not really an executable\n")
+        os.chmod(fake, 0o755)
+        r, rep = sbx.run_json("run", sbx.prog("hello.py"), "--interpreter", fake)
+        assert r.returncode in (125, 127), r
+        assert rep["status"] == "internal_error"
+        assert rep["exit_code"] is None and rep["stdout"] == ""
+        assert rep["error"]["stage"] == "exec" and fake in rep["error"]["message"], rep["error"]
+        r = sbx.run("run", sbx.prog("hello.py"), "--interpreter", fake)
+        assert r.returncode in (125, 127), r
+        assert "internal_error" in r.err and fake in r.err, r
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def test_cgroup_refusal(sbx):
