@@ -246,6 +246,13 @@ def quiet_output(argv, env=None):
 class Bench:
     def __init__(self, args):
         self.args = args
+        self.sbx_args = args.sbx_args.split()
+        if args.as_user and "--allow-weaker-limits" not in self.sbx_args:
+            # An unprivileged user needs a delegated cgroup v2 subtree for cgroup limits; where
+            # there is none (cgroup v1 hosts) the run is refused without this flag.
+            self.sbx_args.append("--allow-weaker-limits")
+            self.notes.append("--as-user: rusty-sandbox runs with --allow-weaker-limits (rlimits "
+                              "where no delegated cgroup exists; the enforcement map says which)")
         self.notes = []        # printed at the end: skipped rows and other caveats
         self.failures = []     # variants that could not run at all (-> exit 1)
         self.broken = set()    # (lang, variant) found broken: not run again
@@ -388,8 +395,8 @@ class Bench:
     def variants(self, lang, sandbox_flag="--quiet"):
         interp, name, _ = LANGS[lang]
         vs = [Variant("bare", self.prefix + [interp, name], self.files, self.env),
-              Variant("rusty-sandbox", self.prefix + [self.sbx_bin, "run", name, sandbox_flag],
-                      self.files, self.env)]
+              Variant("rusty-sandbox", self.prefix + [self.sbx_bin, "run", name, sandbox_flag]
+                      + self.sbx_args, self.files, self.env)]
         if self.bwrap:
             vs.append(Variant("bwrap", self.prefix + self.bwrap_argv(interp, name),
                               self.files, self.env))
@@ -531,8 +538,8 @@ class Bench:
     def stages(self, lang):
         a = self.args
         interp, name, _ = LANGS[lang]
-        v = Variant("rusty-sandbox", self.prefix + [self.sbx_bin, "run", name, "--json"],
-                    self.files, self.env)
+        v = Variant("rusty-sandbox", self.prefix + [self.sbx_bin, "run", name, "--json"]
+                    + self.sbx_args, self.files, self.env)
         progress(f"stages/{lang}: {a.stage_runs} runs of `rusty-sandbox run {name} --json` "
                  f"(+2 warm-up)")
         runs = []
@@ -802,6 +809,11 @@ def main():
                     help="where the bench's temp dir goes, and with it the sandbox's TMPDIR "
                          "(workspace root); default: the system temp dir (/tmp)")
     ap.add_argument("--json", metavar="FILE", help="write the raw numbers to FILE")
+    ap.add_argument("--sbx-args", default="--cpu-limit 10 --cpus 2",
+                    help="extra options for every rusty-sandbox run, on top of the default "
+                         "policy (memory, processes, file size, open files, output, tmp and "
+                         "workspace caps); the default sets every remaining limit too "
+                         "('--cpu-limit 10 --cpus 2'); '' for the defaults alone")
     ap.add_argument("--as-user", action="store_true",
                     help=f"run every variant as uid {NOBODY} via setpriv (needs root)")
     a = ap.parse_args()
