@@ -34,7 +34,7 @@ struct sbx__toml_parser {
     uint32_t line, col; /* of *cur */
     struct sbx__toml_limits lim;
     struct sbx__toml_error *err;
-    bool failed;                   /* err was written: keep the first error only */
+    bool failed; /* err was written: keep the first error only */
     struct sbx__toml_node *root;
     struct sbx__toml_node *current; /* the table that receives key/values */
     unsigned current_depth;
@@ -73,8 +73,8 @@ static inline void sbx__toml_adv_n(struct sbx__toml_parser *p, size_t n)
 
 static inline bool sbx__toml_is_bare_key_char(int c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
 }
 
 /* Record the first error (later ones are consequences) and return `code`. */

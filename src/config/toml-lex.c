@@ -203,8 +203,7 @@ int sbx__toml_check_text(struct sbx__toml_parser *p)
 
 /* ---------------------------------------------------------------- strings */
 
-static int buf_put(struct sbx__toml_parser *p, const char *s, size_t n, uint32_t line,
-                   uint32_t col)
+static int buf_put(struct sbx__toml_parser *p, const char *s, size_t n, uint32_t line, uint32_t col)
 {
     struct sbx__toml_buf *b = &p->buf;
     if (n > b->max - b->len)
@@ -261,8 +260,7 @@ static int lex_unicode(struct sbx__toml_parser *p, size_t ndig, uint32_t sline, 
     }
     if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
         return sbx__toml_fail(p, -EINVAL, line, col,
-                              "invalid escape: U+%04X is not a Unicode scalar value",
-                              (unsigned)cp);
+                              "invalid escape: U+%04X is not a Unicode scalar value", (unsigned)cp);
     char u[4];
     size_t n = utf8_encode(cp, u);
     sbx__toml_adv_n(p, 2 + ndig);
@@ -280,36 +278,31 @@ static bool at_line_ending_backslash(const struct sbx__toml_parser *p)
     return c == '\n' || c == '\r';
 }
 
+/* The one-letter escapes of TOML 1.0 (no \e or \xHH: those are TOML 1.1) and their bytes. */
+static const char escape_letters[] = "btnfr\"\\";
+static const char escape_bytes[] = "\b\t\n\f\r\"\\";
+
 static int lex_escape(struct sbx__toml_parser *p, bool multiline, uint32_t sline, uint32_t scol)
 {
     int c = sbx__toml_peek_at(p, 1);
-    char out;
-    switch (c) {
-    case 'b': out = '\b'; break;
-    case 't': out = '\t'; break;
-    case 'n': out = '\n'; break;
-    case 'f': out = '\f'; break;
-    case 'r': out = '\r'; break;
-    case '"': out = '"'; break;
-    case '\\': out = '\\'; break;
-    case 'u': return lex_unicode(p, 4, sline, scol);
-    case 'U': return lex_unicode(p, 8, sline, scol);
-    default:
-        if (multiline && at_line_ending_backslash(p)) {
-            int w;
-            sbx__toml_adv(p);
-            while ((w = sbx__toml_peek(p)) == ' ' || w == '\t' || w == '\n' || w == '\r')
-                sbx__toml_adv(p);
-            return 0;
-        }
-        if (c > 0x20 && c < 0x7F)
-            return sbx__toml_fail(p, -EINVAL, p->line, p->col, "invalid escape '\\%c'", c);
-        return sbx__toml_fail(p, -EINVAL, p->line, p->col,
-                              "invalid escape: backslash followed by %s",
-                              c < 0 ? "end of input" : "a space or a control character");
+    const char *hit = c > 0 ? memchr(escape_letters, c, sizeof(escape_letters) - 1) : NULL;
+    if (hit) {
+        sbx__toml_adv_n(p, 2);
+        return buf_put(p, &escape_bytes[hit - escape_letters], 1, sline, scol);
     }
-    sbx__toml_adv_n(p, 2);
-    return buf_put(p, &out, 1, sline, scol);
+    if (c == 'u' || c == 'U')
+        return lex_unicode(p, c == 'u' ? 4 : 8, sline, scol);
+    if (multiline && at_line_ending_backslash(p)) {
+        int w;
+        sbx__toml_adv(p);
+        while ((w = sbx__toml_peek(p)) == ' ' || w == '\t' || w == '\n' || w == '\r')
+            sbx__toml_adv(p);
+        return 0;
+    }
+    if (c > 0x20 && c < 0x7F)
+        return sbx__toml_fail(p, -EINVAL, p->line, p->col, "invalid escape '\\%c'", c);
+    return sbx__toml_fail(p, -EINVAL, p->line, p->col, "invalid escape: backslash followed by %s",
+                          c < 0 ? "end of input" : "a space or a control character");
 }
 
 static int unterminated(struct sbx__toml_parser *p, uint32_t line, uint32_t col, const char *what)
@@ -441,8 +434,8 @@ static int bad_token(struct sbx__toml_parser *p, const struct token *t, const ch
                      const char *why)
 {
     int shown = (int)MIN(t->n, 40);
-    return sbx__toml_fail(p, -EINVAL, t->line, t->col, "invalid %s '%.*s%s': %s", what, shown,
-                          t->s, t->n > 40 ? "..." : "", why);
+    return sbx__toml_fail(p, -EINVAL, t->line, t->col, "invalid %s '%.*s%s': %s", what, shown, t->s,
+                          t->n > 40 ? "..." : "", why);
 }
 
 static bool is_digit(int c)
@@ -586,7 +579,8 @@ static const char *number_mistake(const struct token *t, size_t i)
     return "unexpected characters";
 }
 
-static int lex_number(struct sbx__toml_parser *p, const struct token *t, struct sbx__toml_node *node)
+static int lex_number(struct sbx__toml_parser *p, const struct token *t,
+                      struct sbx__toml_node *node)
 {
     if (t->n > SBX_TOML_NUMBER_MAX)
         return sbx__toml_fail(p, -E2BIG, t->line, t->col, "number is longer than %d characters",
@@ -665,8 +659,8 @@ static unsigned days_in_month(unsigned year, unsigned month)
 /* YYYY-MM-DD at s. Returns why it is invalid, or NULL. */
 static const char *parse_date(const char *s, size_t n, struct sbx__toml_datetime *dt)
 {
-    if (!digits_at(s, n, 0, 4) || s[4] != '-' || !digits_at(s, n, 5, 2) || n < 8 ||
-        s[7] != '-' || !digits_at(s, n, 8, 2))
+    if (!digits_at(s, n, 0, 4) || s[4] != '-' || !digits_at(s, n, 5, 2) || n < 8 || s[7] != '-' ||
+        !digits_at(s, n, 8, 2))
         return "a date is written YYYY-MM-DD";
     dt->year = (uint16_t)num_at(s, 0, 4);
     dt->month = (uint8_t)num_at(s, 5, 2);
@@ -679,8 +673,7 @@ static const char *parse_date(const char *s, size_t n, struct sbx__toml_datetime
 }
 
 /* HH:MM:SS[.fraction] at s; *used: bytes consumed. */
-static const char *parse_time(const char *s, size_t n, struct sbx__toml_datetime *dt,
-                              size_t *used)
+static const char *parse_time(const char *s, size_t n, struct sbx__toml_datetime *dt, size_t *used)
 {
     if (!digits_at(s, n, 0, 2) || n < 3 || s[2] != ':' || !digits_at(s, n, 3, 2) || n < 6 ||
         s[5] != ':' || !digits_at(s, n, 6, 2))
@@ -778,8 +771,9 @@ static int lex_datetime(struct sbx__toml_parser *p, const struct token *t,
         i = t->n;
         type = SBX_TOML_OFFSET_DATETIME;
     } else {
-        type = date && time ? SBX_TOML_LOCAL_DATETIME : date ? SBX_TOML_LOCAL_DATE
-                                                             : SBX_TOML_LOCAL_TIME;
+        type = date && time ? SBX_TOML_LOCAL_DATETIME
+               : date       ? SBX_TOML_LOCAL_DATE
+                            : SBX_TOML_LOCAL_TIME;
     }
     if (!why && i != t->n)
         why = "unexpected characters after the time";

@@ -77,16 +77,26 @@ void sbx__toml_free(struct sbx__toml_node *node)
 const char *sbx__toml_type_name(enum sbx__toml_type type)
 {
     switch (type) {
-    case SBX_TOML_TABLE: return "table";
-    case SBX_TOML_ARRAY: return "array";
-    case SBX_TOML_STRING: return "string";
-    case SBX_TOML_INTEGER: return "integer";
-    case SBX_TOML_FLOAT: return "float";
-    case SBX_TOML_BOOLEAN: return "boolean";
-    case SBX_TOML_OFFSET_DATETIME: return "offset date-time";
-    case SBX_TOML_LOCAL_DATETIME: return "local date-time";
-    case SBX_TOML_LOCAL_DATE: return "local date";
-    case SBX_TOML_LOCAL_TIME: return "local time";
+    case SBX_TOML_TABLE:
+        return "table";
+    case SBX_TOML_ARRAY:
+        return "array";
+    case SBX_TOML_STRING:
+        return "string";
+    case SBX_TOML_INTEGER:
+        return "integer";
+    case SBX_TOML_FLOAT:
+        return "float";
+    case SBX_TOML_BOOLEAN:
+        return "boolean";
+    case SBX_TOML_OFFSET_DATETIME:
+        return "offset date-time";
+    case SBX_TOML_LOCAL_DATETIME:
+        return "local date-time";
+    case SBX_TOML_LOCAL_DATE:
+        return "local date";
+    case SBX_TOML_LOCAL_TIME:
+        return "local time";
     }
     return "unknown";
 }
@@ -236,9 +246,8 @@ static int table_add(struct sbx__toml_parser *p, struct sbx__toml_node *tbl,
 
 /* A new table of `origin` under key `seg` of `parent`, at nesting level `depth`. */
 static int add_table(struct sbx__toml_parser *p, struct sbx__toml_node *parent,
-                     const struct sbx__toml_seg *seg, enum sbx__toml_origin origin,
-                     unsigned depth, uint32_t line, uint32_t col,
-                     struct sbx__toml_node **ret)
+                     const struct sbx__toml_seg *seg, enum sbx__toml_origin origin, unsigned depth,
+                     uint32_t line, uint32_t col, struct sbx__toml_node **ret)
 {
     size_t idx;
     int r = check_depth(p, depth, seg->line, seg->column);
@@ -304,11 +313,16 @@ static const char *node_kind(const struct sbx__toml_node *v)
             return "an inline table";
         return v->u.table.origin == SBX_TOML_ORIGIN_DOTTED ? "a table (by dotted keys)"
                                                            : "a table (by a [header])";
-    case SBX_TOML_ARRAY: return v->u.array.of_tables ? "an array of tables" : "an array";
-    case SBX_TOML_STRING: return "a string";
-    case SBX_TOML_INTEGER: return "an integer";
-    case SBX_TOML_FLOAT: return "a float";
-    case SBX_TOML_BOOLEAN: return "a boolean";
+    case SBX_TOML_ARRAY:
+        return v->u.array.of_tables ? "an array of tables" : "an array";
+    case SBX_TOML_STRING:
+        return "a string";
+    case SBX_TOML_INTEGER:
+        return "an integer";
+    case SBX_TOML_FLOAT:
+        return "a float";
+    case SBX_TOML_BOOLEAN:
+        return "a boolean";
     case SBX_TOML_OFFSET_DATETIME:
     case SBX_TOML_LOCAL_DATETIME:
     case SBX_TOML_LOCAL_DATE:
@@ -389,6 +403,9 @@ static int parse_bare_key(struct sbx__toml_parser *p, struct sbx__toml_seg *seg)
     size_t n = 0;
     while (sbx__toml_is_bare_key_char(sbx__toml_peek_at(p, n)))
         n++;
+    if (n > p->lim.max_string)
+        return sbx__toml_fail(p, -E2BIG, p->line, p->col, "key is longer than %zu bytes",
+                              p->lim.max_string);
     seg->s = malloc(n + 1);
     if (!seg->s)
         return out_of_memory(p);
@@ -496,12 +513,10 @@ static int parse_inline_table(struct sbx__toml_parser *p, unsigned depth,
         if (c == '}')
             break;
         if (c != ',')
-            return sbx__toml_fail(p, -EINVAL, p->line, p->col,
-                                  "expected ',' or '}' in the inline table, found %s%s",
-                                  sbx__toml_describe_cur(p, what, sizeof(what)),
-                                  c == '\n' || c == '\r' || c == '#'
-                                      ? " (an inline table must be on one line)"
-                                      : "");
+            return sbx__toml_fail(
+                p, -EINVAL, p->line, p->col, "expected ',' or '}' in the inline table, found %s%s",
+                sbx__toml_describe_cur(p, what, sizeof(what)),
+                c == '\n' || c == '\r' || c == '#' ? " (an inline table must be on one line)" : "");
         sbx__toml_adv(p);
         skip_ws(p);
         if (sbx__toml_peek(p) == '}')
@@ -595,8 +610,7 @@ static int header_descend(struct sbx__toml_parser *p, struct sbx__toml_node **t,
     struct sbx__toml_entry *e = table_lookup(*t, seg);
     (*depth)++;
     if (!e)
-        return add_table(p, *t, seg, SBX_TOML_ORIGIN_IMPLICIT, *depth, seg->line, seg->column,
-                         t);
+        return add_table(p, *t, seg, SBX_TOML_ORIGIN_IMPLICIT, *depth, seg->line, seg->column, t);
     struct sbx__toml_node *v = e->value;
     if (v->type == SBX_TOML_TABLE && v->u.table.origin != SBX_TOML_ORIGIN_INLINE) {
         *t = v;
@@ -685,8 +699,8 @@ static int parse_header(struct sbx__toml_parser *p)
         return r;
     if (sbx__toml_peek(p) != ']' || (aot && sbx__toml_peek_at(p, 1) != ']'))
         return sbx__toml_fail(p, -EINVAL, p->line, p->col,
-                              "expected '%s' to close the table header, found %s",
-                              aot ? "]]" : "]", sbx__toml_describe_cur(p, what, sizeof(what)));
+                              "expected '%s' to close the table header, found %s", aot ? "]]" : "]",
+                              sbx__toml_describe_cur(p, what, sizeof(what)));
     sbx__toml_adv_n(p, aot ? 2 : 1);
 
     struct sbx__toml_node *t = p->root;
@@ -733,8 +747,7 @@ static void set_limits(struct sbx__toml_limits *lim, const struct sbx__toml_limi
     lim->max_input = in->max_input ? in->max_input : SBX_TOML_DEFAULT_MAX_INPUT;
     lim->max_depth = in->max_depth ? in->max_depth : SBX_TOML_DEFAULT_MAX_DEPTH;
     lim->max_string = in->max_string ? in->max_string : SBX_TOML_DEFAULT_MAX_STRING;
-    lim->max_table_keys = in->max_table_keys ? in->max_table_keys
-                                             : SBX_TOML_DEFAULT_MAX_TABLE_KEYS;
+    lim->max_table_keys = in->max_table_keys ? in->max_table_keys : SBX_TOML_DEFAULT_MAX_TABLE_KEYS;
     /* Lines, columns and entry indexes are 32-bit; recursion follows depth. */
     lim->max_input = MIN(lim->max_input, (size_t)UINT32_MAX - 1);
     lim->max_depth = MIN(lim->max_depth, (unsigned)SBX_TOML_DEPTH_HARD_MAX);
@@ -764,8 +777,7 @@ int sbx__toml_parse(const char *data, size_t len, const struct sbx__toml_limits 
     if (!ret || (!data && len))
         return sbx__toml_fail(&p, -EINVAL, 0, 0, "invalid arguments");
     if (len > p.lim.max_input)
-        return sbx__toml_fail(&p, -E2BIG, 1, 1, "input is larger than %zu bytes",
-                              p.lim.max_input);
+        return sbx__toml_fail(&p, -E2BIG, 1, 1, "input is larger than %zu bytes", p.lim.max_input);
     p.cur = data ? data : "";
     p.end = p.cur + len;
     p.buf.max = p.lim.max_string;

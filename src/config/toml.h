@@ -135,7 +135,7 @@ struct sbx__toml_limits {
 
 /* Where and why parsing failed. Fixed size; filling it never allocates. */
 struct sbx__toml_error {
-    uint32_t line, column; /* 1-based; 0 when there is no location (bad arguments) */
+    uint32_t line, column;            /* 1-based; 0 when there is no location (bad arguments) */
     char message[SBX_TOML_ERROR_MAX]; /* "what: why", lower case, keys in quotes */
 };
 
@@ -147,8 +147,8 @@ struct sbx__toml_error {
  * -E2BIG (a limit was exceeded) or -ENOMEM.
  */
 SBX_INTERNAL int sbx__toml_parse(const char *data, size_t len,
-                                 const struct sbx__toml_limits *limits,
-                                 struct sbx__toml_node **ret, struct sbx__toml_error *err);
+                                 const struct sbx__toml_limits *limits, struct sbx__toml_node **ret,
+                                 struct sbx__toml_error *err);
 
 /* Free a tree (any node returned by the parser, normally the root). NULL is a no-op. */
 SBX_INTERNAL void sbx__toml_free(struct sbx__toml_node *node);
@@ -159,8 +159,8 @@ SBX_INTERNAL const char *sbx__toml_type_name(enum sbx__toml_type type);
 
 /* The entry for a key of `table`, or NULL when `table` is NULL, not a table, or has no such key.
  * The key is compared byte for byte (`key_len` bytes, NUL bytes included). */
-SBX_INTERNAL const struct sbx__toml_entry *
-sbx__toml_table_find(const struct sbx__toml_node *table, const char *key, size_t key_len);
+SBX_INTERNAL const struct sbx__toml_entry *sbx__toml_table_find(const struct sbx__toml_node *table,
+                                                                const char *key, size_t key_len);
 
 /* The value for a NUL-terminated key of `table`, or NULL (see sbx__toml_table_find). */
 SBX_INTERNAL const struct sbx__toml_node *sbx__toml_table_get(const struct sbx__toml_node *table,
