@@ -20,6 +20,7 @@ import json
 import math
 import os
 import platform
+import shlex
 import shutil
 import signal
 import statistics
@@ -246,16 +247,16 @@ def quiet_output(argv, env=None):
 class Bench:
     def __init__(self, args):
         self.args = args
-        self.sbx_args = args.sbx_args.split()
+        self.notes = []        # printed at the end: skipped rows and other caveats
+        self.failures = []     # variants that could not run at all (-> exit 1)
+        self.broken = set()    # (lang, variant) found broken: not run again
+        self.sbx_args = shlex.split(args.sbx_args)
         if args.as_user and "--allow-weaker-limits" not in self.sbx_args:
             # An unprivileged user needs a delegated cgroup v2 subtree for cgroup limits; where
             # there is none (cgroup v1 hosts) the run is refused without this flag.
             self.sbx_args.append("--allow-weaker-limits")
             self.notes.append("--as-user: rusty-sandbox runs with --allow-weaker-limits (rlimits "
                               "where no delegated cgroup exists; the enforcement map says which)")
-        self.notes = []        # printed at the end: skipped rows and other caveats
-        self.failures = []     # variants that could not run at all (-> exit 1)
-        self.broken = set()    # (lang, variant) found broken: not run again
         self.results = {"meta": {}, "startup": {}, "throughput": {}, "stages": {}}
         self.root = None
 
@@ -380,6 +381,7 @@ class Bench:
         m["environment"] = {"PATH": CLEAN_PATH, "TMPDIR": self.sbx_tmp}
         m["tmpdir_fstype"] = fstype(self.sbx_tmp)
         m["prefix"] = self.prefix
+        m["sbx_args"] = self.sbx_args
         git = quiet_output(["git", "-C", os.path.dirname(self.bin), "rev-parse", "HEAD"])
         m["git_commit"] = git if git and len(git) == 40 else None
         clean = {"PATH": CLEAN_PATH}
@@ -623,6 +625,8 @@ class Bench:
         out.append(f"environment of every run: env -i PATH={CLEAN_PATH} TMPDIR={self.sbx_tmp} "
                    f"({m['tmpdir_fstype']}; the sandbox's workspace root)")
         out.append(f"versions: {m['python']}, node {m['node'] or '-'}, {m['bwrap'] or 'no bwrap'}")
+        out.append("rusty-sandbox runs as `rusty-sandbox run FILE --quiet|--json"
+                   + "".join(" " + shlex.quote(x) for x in self.sbx_args) + "`")
 
         out.append("")
         out.append(f"1. Startup wall time, ms ({self.args.runs} alternated runs each, "
