@@ -31,6 +31,12 @@ extern "C" {
 #define SBX_DEFAULT_MAX_OPEN_FILES 256
 #define SBX_DEFAULT_MAX_FILE_SIZE_BYTES (64ull * 1024 * 1024)
 
+/* A host path made visible inside the sandbox at the same path. */
+struct sbx_bind {
+    const char *path; /* absolute, existing */
+    bool writable;    /* read-only unless set */
+};
+
 /* What happens when a program writes more than max_output_bytes to a stream. */
 enum sbx_output_action {
     SBX_OUTPUT_TRUNCATE, /* keep head and tail, count the rest, let the program go on */
@@ -50,8 +56,16 @@ struct sbx_policy {
     bool enable_network;
     /* Copy the workspace to a host directory after the run and keep it there. */
     bool keep_workspace;
-    /* Host directory under which run workspaces are made; NULL: $TMPDIR or /tmp. */
+    /* Host directory under which run directories (and --keep workspaces) are made, and
+     * host-side scratch (mount point, caches); NULL: $TMPDIR or /tmp. */
     const char *workspace_root;
+    const char *scratch_root;
+    /* Host paths bound at the same path (config allowed_paths beyond /tmp and the workspace). */
+    const struct sbx_bind *binds;
+    size_t n_binds;
+    /* Vendored packages: bound read-only and put on PYTHONPATH / NODE_PATH; NULL: none. */
+    const char *python_packages_path;
+    const char *node_modules_path;
     /* Extra environment entries "KEY=VALUE" for the program (borrowed). */
     const char *const *env;
     size_t n_env;

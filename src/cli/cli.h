@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "sbx/config.h"
 #include "sbx/sbx.h"
 
 /* Exit codes (documented in README.md and rusty-sandbox(1)). A program that ran to completion
@@ -27,10 +28,17 @@ enum cli_exit {
     EXIT_SIGNAL_BASE = 128, /* + N: killed by signal N, or cancelled by signal N */
 };
 
-enum cli_command { CMD_NONE = 0, CMD_RUN = 1, CMD_LIST = 2 };
+enum cli_command { CMD_NONE = 0, CMD_RUN = 1, CMD_LIST = 2, CMD_CONFIG = 3 };
 
 #define CLI_MAX_ENV 256
 #define CLI_MAX_ARGS 4096
+#define CLI_MAX_SETTINGS 64
+
+/* A flag that sets a config key, applied after the config files. */
+struct cli_setting {
+    const char *key, *value;
+    char label[40];
+};
 
 struct cli {
     enum cli_command command;
@@ -38,12 +46,16 @@ struct cli {
     const char *stdin_file;
     const char *lang;
     const char *interpreter;
+    const char *config_file;
+    struct cli_setting settings[CLI_MAX_SETTINGS];
+    size_t n_settings;
     const char *env[CLI_MAX_ENV];
     size_t n_env;
     char **args;
     size_t n_args;
     bool json, quiet, keep, timings, help, version;
-    struct sbx_policy policy;
+    struct sbx_policy policy;  /* from the config and the flags (cli_load_config) */
+    struct sbx_config *config;
 };
 
 /* Parse argv (after the program name) into cli; prints one error line and returns EXIT_USAGE on
@@ -54,6 +66,11 @@ void cli_print_roff_options(void);
 
 int cmd_run(struct cli *cli);
 int cmd_list(struct cli *cli);
+int cmd_config(struct cli *cli);
+
+/* Load the config layers and the flags into cli->config and cli->policy; prints one error line
+ * and returns an exit code on failure, 0 on success. */
+int cli_load_config(struct cli *cli);
 
 /* "rusty-sandbox: " + message to stderr. */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

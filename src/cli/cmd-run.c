@@ -133,6 +133,9 @@ static int setup_request(struct cli *cli, struct sbx_request *req)
         cli_err("--lang: unknown runtime '%s' (known: python, javascript)", cli->lang);
         return EXIT_USAGE;
     }
+    const struct sbx_runtime *rt = req->runtime ? req->runtime : sbx_runtime_for_file(req->file);
+    if (!req->interpreter && rt) /* a flag wins over the config's [runtimes.NAME] interpreter */
+        req->interpreter = sbx_config_interpreter(cli->config, sbx_runtime_name(rt));
     if (cli->stdin_file) {
         req->stdin_fd = open(cli->stdin_file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (req->stdin_fd < 0) {
@@ -185,7 +188,7 @@ int cmd_run(struct cli *cli)
         print_tail(&lv, 1, "stdout", &res->out);
         print_tail(&lv, 2, "stderr", &res->err);
     }
-    if (!cli->quiet && !cli->json)
+    if (!cli->quiet && !cli->json && sbx_config_log_level(cli->config) >= SBX_LOG_INFO)
         print_summary(res);
     if (cli->timings)
         print_timings(res);

@@ -41,11 +41,20 @@ int main(int argc, char **argv)
         printf("rusty-sandbox %s\n", sbx_version());
         return 0;
     }
+    if (cli.command == CMD_NONE) {
+        cli_print_help(CMD_NONE);
+        return EXIT_USAGE;
+    }
+    if ((cli.command == CMD_RUN || cli.command == CMD_CONFIG) && (r = cli_load_config(&cli))) {
+        sbx_config_free(cli.config);
+        return r;
+    }
     switch (cli.command) {
-    case CMD_RUN: return cmd_run(&cli);
-    case CMD_LIST: return cmd_list(&cli);
+    case CMD_RUN: r = cmd_run(&cli); break;
+    case CMD_LIST: r = cmd_list(&cli); break;
+    case CMD_CONFIG: r = cmd_config(&cli); break;
     case CMD_NONE: break;
     }
-    cli_print_help(CMD_NONE);
-    return EXIT_USAGE;
+    sbx_config_free(cli.config);
+    return r;
 }

@@ -17,12 +17,16 @@ struct option_def {
     const char *arg;    /* metavariable, NULL for a flag */
     unsigned commands;  /* bit mask of 1 << cli_command */
     const char *help;
-    int (*handle)(struct cli *cli, const char *name, const char *value);
+    int (*handle)(struct cli *cli, const struct option_def *o, const char *value);
+    const char *key;    /* the config key it sets ("resource_limits.timeout_s"), or NULL */
+    const char *fixed;  /* for a flag that sets a key: the value it sets */
 };
 
 #define RUN (1u << CMD_RUN)
 #define LIST (1u << CMD_LIST)
-#define ALL (RUN | LIST | 1u)
+#define CONF (1u << CMD_CONFIG)
+#define RC (RUN | CONF)
+#define ALL (RUN | LIST | CONF | 1u)
 
 void cli_err(const char *fmt, ...)
 {
@@ -34,195 +38,121 @@ void cli_err(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
-static int bad_value(const char *name, const char *value, int r, const char *what)
+static int bad_value(const char *name, const char *value, const char *what)
 {
-    cli_err("--%s: '%s' %s", name, value,
-            r == -ERANGE ? "is out of range" : "is not a valid value");
-    fprintf(stderr, "  expected %s\n", what);
+    cli_err("--%s: '%s' is not valid: expected %s", name, value, what);
     return EXIT_USAGE;
 }
 
-static int opt_timeout(struct cli *cli, const char *name, const char *v)
+/* A limit or setting that is also a config key: recorded now, applied after the config files
+ * (flags win over every file). */
+static int opt_key(struct cli *cli, const struct option_def *o, const char *value)
 {
-    double d;
-    int r = sbx__parse_decimal(v, 0, SBX_MAX_TIMEOUT_S, &d);
-    if (r < 0)
-        return bad_value(name, v, r, "seconds, fractional allowed, e.g. 0.5 (0: no limit)");
-    cli->policy.timeout_s = d;
+    if (cli->n_settings >= CLI_MAX_SETTINGS) {
+        cli_err("--%s: too many options", o->name);
+        return EXIT_USAGE;
+    }
+    struct cli_setting *st = &cli->settings[cli->n_settings++];
+    st->key = o->key;
+    st->value = o->fixed ? o->fixed : value;
+    snprintf(st->label, sizeof(st->label), "--%s", o->name);
     return 0;
 }
 
-static int opt_max_output(struct cli *cli, const char *name, const char *v)
-{
-    uint64_t kb;
-    int r = sbx__parse_u64(v, 0, SBX_MAX_OUTPUT_BYTES / 1024, &kb);
-    if (r < 0)
-        return bad_value(name, v, r, "kilobytes per stream, 0 to 1048576");
-    cli->policy.max_output_bytes = kb * 1024;
-    return 0;
-}
-
-static int opt_tmp_size(struct cli *cli, const char *name, const char *v)
-{
-    uint64_t mb;
-    int r = sbx__parse_u64(v, 1, 1024 * 1024, &mb);
-    if (r < 0)
-        return bad_value(name, v, r, "megabytes, 1 to 1048576");
-    if (!strcmp(name, "workspace-size"))
-        cli->policy.workspace_size_bytes = mb * 1024 * 1024;
-    else
-        cli->policy.tmp_size_bytes = mb * 1024 * 1024;
-    return 0;
-}
-
-static int opt_memory(struct cli *cli, const char *name, const char *v)
-{
-    uint64_t mb;
-    int r = sbx__parse_u64(v, 0, 16u * 1024 * 1024, &mb);
-    if (r < 0 || (mb > 0 && mb < 4))
-        return bad_value(name, v, r < 0 ? r : -ERANGE, "megabytes, at least 4 (0: no limit)");
-    cli->policy.memory_limit_bytes = mb * 1024 * 1024;
-    return 0;
-}
-
-static int opt_cpu_limit(struct cli *cli, const char *name, const char *v)
-{
-    double d;
-    int r = sbx__parse_decimal(v, 0, SBX_MAX_TIMEOUT_S, &d);
-    if (r < 0)
-        return bad_value(name, v, r, "CPU seconds, fractional allowed, e.g. 2.5 (0: no limit)");
-    cli->policy.cpu_time_limit_s = d;
-    return 0;
-}
-
-static int opt_cpus(struct cli *cli, const char *name, const char *v)
-{
-    double d;
-    int r = sbx__parse_decimal(v, 0, 4096, &d);
-    if (r < 0 || (d > 0 && d < 0.01))
-        return bad_value(name, v, r < 0 ? r : -ERANGE, "a CPU share such as 0.5 or 2 (0: no cap)");
-    cli->policy.cpus = d;
-    return 0;
-}
-
-static int opt_count(struct cli *cli, const char *name, const char *v)
-{
-    uint64_t n;
-    int procs = !strcmp(name, "max-processes");
-    int r = sbx__parse_u64(v, 0, procs ? 4194304 : 1048576, &n);
-    if (r == 0 && !procs && n > 0 && n < 8)
-        r = -ERANGE;
-    if (r < 0)
-        return bad_value(name, v, r, procs ? "a number of tasks, threads included (0: no limit)"
-                                           : "a number of descriptors, 8 to 1048576");
-    if (procs)
-        cli->policy.max_processes = n;
-    else
-        cli->policy.max_open_files = n;
-    return 0;
-}
-
-static int opt_file_size(struct cli *cli, const char *name, const char *v)
-{
-    uint64_t kb;
-    int r = sbx__parse_u64(v, 0, (uint64_t)1 << 40, &kb);
-    if (r < 0)
-        return bad_value(name, v, r, "kilobytes (0: no limit)");
-    cli->policy.max_file_size_bytes = kb * 1024;
-    return 0;
-}
-
-static int opt_output_action(struct cli *cli, const char *name, const char *v)
-{
-    if (!strcmp(v, "truncate"))
-        cli->policy.output_limit_action = SBX_OUTPUT_TRUNCATE;
-    else if (!strcmp(v, "kill"))
-        cli->policy.output_limit_action = SBX_OUTPUT_KILL;
-    else
-        return bad_value(name, v, -EINVAL, "truncate or kill");
-    return 0;
-}
-
-static int opt_env(struct cli *cli, const char *name, const char *v)
+static int opt_env(struct cli *cli, const struct option_def *o, const char *v)
 {
     if (!sbx__env_entry_valid(v))
-        return bad_value(name, v, -EINVAL, "KEY=VALUE, KEY of letters, digits and _");
+        return bad_value(o->name, v, "KEY=VALUE, KEY of letters, digits and _");
     if (cli->n_env >= CLI_MAX_ENV) {
-        cli_err("--%s: at most %d variables", name, CLI_MAX_ENV);
+        cli_err("--%s: at most %d variables", o->name, CLI_MAX_ENV);
         return EXIT_USAGE;
     }
     cli->env[cli->n_env++] = v;
     return 0;
 }
 
-static int opt_string(struct cli *cli, const char *name, const char *v)
+static int opt_string(struct cli *cli, const struct option_def *o, const char *v)
 {
     if (!*v) {
-        cli_err("--%s: the value must not be empty", name);
+        cli_err("--%s: the value must not be empty", o->name);
         return EXIT_USAGE;
     }
-    if (!strcmp(name, "stdin"))
-        cli->stdin_file = v;
-    else if (!strcmp(name, "lang"))
-        cli->lang = v;
-    else if (!strcmp(name, "interpreter"))
-        cli->interpreter = v;
-    else if (!strcmp(name, "cgroup-parent"))
-        cli->policy.cgroup_parent = v;
+    const struct {
+        const char *name;
+        const char **slot;
+    } slots[] = {{"stdin", &cli->stdin_file},
+                 {"lang", &cli->lang},
+                 {"interpreter", &cli->interpreter},
+                 {"config", &cli->config_file}};
+    for (size_t i = 0; i < ARRAY_SIZE(slots); i++)
+        if (!strcmp(o->name, slots[i].name))
+            *slots[i].slot = v;
     return 0;
 }
 
-static int opt_flag(struct cli *cli, const char *name, const char *v)
+static int opt_flag(struct cli *cli, const struct option_def *o, const char *v)
 {
     (void)v;
     const struct {
         const char *name;
         bool *flag;
     } flags[] = {{"json", &cli->json},       {"quiet", &cli->quiet}, {"keep", &cli->keep},
-                 {"timings", &cli->timings}, {"help", &cli->help},   {"version", &cli->version},
-                 {"allow-weaker-limits", &cli->policy.allow_weaker_limits}};
+                 {"timings", &cli->timings}, {"help", &cli->help},   {"version", &cli->version}};
     for (size_t i = 0; i < ARRAY_SIZE(flags); i++)
-        if (!strcmp(name, flags[i].name))
+        if (!strcmp(o->name, flags[i].name))
             *flags[i].flag = true;
     return 0;
 }
 
+#define K(key) opt_key, key, NULL
 static const struct option_def options[] = {
-    {"timeout", "S", RUN, "wall-clock limit in seconds, fractional (default 30, 0: none)",
-     opt_timeout},
-    {"max-output", "KB", RUN, "bytes kept per output stream, head and tail (default 1024)",
-     opt_max_output},
-    {"memory-limit", "MB", RUN, "memory of the whole run, swap off (default 512, 0: none)",
-     opt_memory},
-    {"cpu-limit", "S", RUN, "CPU seconds of all processes, fractional (default: none)",
-     opt_cpu_limit},
-    {"cpus", "N", RUN, "CPU share, e.g. 0.5 (default: no cap)", opt_cpus},
-    {"max-processes", "N", RUN, "tasks at once, threads included (default 128, 0: none)",
-     opt_count},
-    {"max-file-size", "KB", RUN, "largest file the program may write (default 65536, 0: none)",
-     opt_file_size},
-    {"max-open-files", "N", RUN, "open file descriptors per process (default 256)", opt_count},
-    {"output-limit-action", "ACTION", RUN,
-     "what passing --max-output does: truncate (default) or kill", opt_output_action},
-    {"allow-weaker-limits", NULL, RUN,
+    {"timeout", "S", RC, "wall-clock limit in seconds, fractional (default 30, 0: none)",
+     K("resource_limits.timeout_s")},
+    {"memory-limit", "MB", RC, "memory of the whole run, swap off (default 512, 0: none)",
+     K("resource_limits.memory_limit_mb")},
+    {"cpu-limit", "S", RC, "CPU seconds of all processes, fractional (default: none)",
+     K("resource_limits.cpu_time_limit_s")},
+    {"cpus", "N", RC, "CPU share, e.g. 0.5 (default: no cap)", K("resource_limits.cpus")},
+    {"max-processes", "N", RC, "tasks at once, threads included (default 128, 0: none)",
+     K("resource_limits.max_processes")},
+    {"max-file-size", "KB", RC, "largest file the program may write (default 65536, 0: none)",
+     K("resource_limits.max_file_size_kb")},
+    {"max-open-files", "N", RC, "open descriptors per process (default 256; Node.js needs 20)",
+     K("resource_limits.max_open_files")},
+    {"max-output", "KB", RC, "bytes kept per output stream, head and tail (default 1024)",
+     K("resource_limits.max_output_kb")},
+    {"output-limit-action", "ACTION", RC,
+     "what passing --max-output does: truncate (default) or kill",
+     K("resource_limits.output_limit_action")},
+    {"allow-weaker-limits", NULL, RC,
      "without a usable cgroup, enforce limits with rlimits instead of refusing to run",
-     opt_flag},
-    {"cgroup-parent", "PATH", RUN, "cgroup under which runs are placed (default: our own)",
-     opt_string},
-    {"tmp-size", "MB", RUN, "size of the private /tmp (default 64)", opt_tmp_size},
-    {"workspace-size", "MB", RUN, "size of the workspace /work (default 64)", opt_tmp_size},
-    {"stdin", "FILE", RUN, "feed FILE to the program's stdin (default: this stdin)", opt_string},
-    {"env", "K=V", RUN, "set a variable for the program (repeatable)", opt_env},
-    {"lang", "NAME", RUN, "runtime to use instead of guessing from the extension", opt_string},
-    {"interpreter", "PATH", RUN, "interpreter binary to use (absolute path)", opt_string},
+     opt_key, "resource_limits.fallback", "rlimit"},
+    {"cgroup-parent", "PATH", RC, "cgroup under which runs are placed (default: our own)",
+     K("resource_limits.cgroup_parent")},
+    {"tmp-size", "MB", RC, "size of the private /tmp (default 64)",
+     K("resource_limits.tmp_size_mb")},
+    {"workspace-size", "MB", RC, "size of the workspace /work (default 64)",
+     K("resource_limits.workspace_size_mb")},
+    {"config", "FILE", RC, "read this TOML config file after the system and user ones",
+     opt_string, NULL, NULL},
+    {"stdin", "FILE", RUN, "feed FILE to the program's stdin (default: this stdin)", opt_string,
+     NULL, NULL},
+    {"env", "K=V", RUN, "set a variable for the program (repeatable)", opt_env, NULL, NULL},
+    {"lang", "NAME", RUN, "runtime to use instead of guessing from the extension", opt_string,
+     NULL, NULL},
+    {"interpreter", "PATH", RUN, "interpreter binary to use (absolute path)", opt_string, NULL,
+     NULL},
     {"keep", NULL, RUN, "copy the workspace to a host directory after the run and keep it",
-     opt_flag},
-    {"json", NULL, RUN | LIST, "print the report as one JSON object on stdout", opt_flag},
-    {"quiet", NULL, RUN, "no summary line on stderr", opt_flag},
-    {"timings", NULL, RUN, "print where the run's time went, stage by stage", opt_flag},
-    {"help", NULL, ALL, "show this help", opt_flag},
-    {"version", NULL, ALL, "show the version", opt_flag},
+     opt_flag, NULL, NULL},
+    {"json", NULL, RUN | LIST | CONF, "print the report (or list, or config) as JSON on stdout",
+     opt_flag, NULL, NULL},
+    {"quiet", NULL, RUN, "no summary line on stderr", opt_flag, NULL, NULL},
+    {"timings", NULL, RUN, "print where the run's time went, stage by stage", opt_flag, NULL,
+     NULL},
+    {"help", NULL, ALL, "show this help", opt_flag, NULL, NULL},
+    {"version", NULL, ALL, "show the version", opt_flag, NULL, NULL},
 };
+#undef K
 
 static const struct option_def *find_option(const char *name, size_t len)
 {
@@ -243,7 +173,10 @@ static int parse_option(struct cli *cli, int argc, char **argv, int *i)
     if (!o || !(o->commands & (1u << cli->command))) {
         cli_err("unknown option '%.*s'%s (see rusty-sandbox%s%s --help)", (int)(len + 2), a,
                 o ? " for this command" : "", cli->command ? " " : "",
-                cli->command == CMD_RUN ? "run" : cli->command == CMD_LIST ? "list-supported" : "");
+                cli->command == CMD_RUN    ? "run"
+                : cli->command == CMD_LIST ? "list-supported"
+                : cli->command == CMD_CONFIG ? "config"
+                                             : "");
         return EXIT_USAGE;
     }
     const char *value = NULL;
@@ -258,9 +191,7 @@ static int parse_option(struct cli *cli, int argc, char **argv, int *i)
         cli_err("--%s takes no value", o->name);
         return EXIT_USAGE;
     }
-    char nbuf[32];
-    snprintf(nbuf, sizeof(nbuf), "%s", o->name);
-    return o->handle(cli, nbuf, value);
+    return o->handle(cli, o, value);
 }
 
 static enum cli_command command_of(const char *word)
@@ -269,6 +200,8 @@ static enum cli_command command_of(const char *word)
         return CMD_RUN;
     if (!strcmp(word, "list-supported"))
         return CMD_LIST;
+    if (!strcmp(word, "config"))
+        return CMD_CONFIG;
     return CMD_NONE;
 }
 
@@ -284,7 +217,8 @@ int cli_parse(struct cli *cli, int argc, char **argv)
         }
         cli->command = command_of(argv[i]);
         if (cli->command == CMD_NONE) {
-            cli_err("unknown command '%s' (commands: run, list-supported; see --help)", argv[i]);
+            cli_err("unknown command '%s' (commands: run, list-supported, config; see --help)",
+                    argv[i]);
             return EXIT_USAGE;
         }
     }
@@ -329,7 +263,9 @@ void cli_print_roff_options(void)
         if (!(o->commands & (1u << CMD_RUN)))
             printf(" (list-supported)");
         else if (o->commands & (1u << CMD_LIST))
-            printf(" (run, list-supported)");
+            printf(" (run, list-supported, config)");
+        if (o->key)
+            printf(" Config key: \\fB%s\\fR.", o->key);
         printf(".\n");
     }
 }
@@ -341,6 +277,7 @@ void cli_print_help(enum cli_command command)
     printf("Usage:\n"
            "  rusty-sandbox run FILE [OPTIONS] [-- ARGS...]   run FILE in the sandbox\n"
            "  rusty-sandbox list-supported [--json]           runtimes and interpreters\n"
+           "  rusty-sandbox config [--config FILE] [--json]   the effective configuration\n"
            "  rusty-sandbox --help | --version\n\n");
     unsigned mask = 1u << command;
     printf("Options%s:\n", command == CMD_NONE ? " (for run unless noted)" : "");

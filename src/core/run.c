@@ -25,6 +25,7 @@
 
 #define SBX_MAX_PROGRAM_BYTES (64u * 1024u * 1024u)
 #define SBX_MAX_ARGS 4096
+#define SBX_MAX_BINDS 64
 
 const char *sbx_version(void)
 {
@@ -93,7 +94,7 @@ static int build_env(const struct sbx_policy *p, const struct sbx_runtime *rt,
         if (base[i][1] && !env_has_key(p, base[i][0]) &&
             (r = sbx__strv_pushf(env, "%s=%s", base[i][0], base[i][1])) < 0)
             return r;
-    if ((r = rt->build_env(env)) < 0)
+    if ((r = rt->build_env(p, env)) < 0)
         return r;
     for (size_t i = 0; i < p->n_env; i++)
         if ((r = sbx__strv_push(env, p->env[i])) < 0)
@@ -122,6 +123,9 @@ struct run_ctx {
     struct sbx_strv argv, env;
     int program_fd;
     char base_path[PATH_MAX];
+    char scratch_path[PATH_MAX];
+    struct sbx_bind binds[SBX_MAX_BINDS + 1];
+    size_t n_binds;
 };
 
 /* Everything that can be refused before anything on the host changes. */
@@ -145,6 +149,26 @@ static int check_request(struct run_ctx *c, struct sbx_error *err)
                           dot && !strchr(dot, '/') ? dot : "extension-less",
                           dot && !strchr(dot, '/') ? "'" : "");
     }
+    const struct sbx_policy *p = c->policy;
+    if (p->max_open_files && p->max_open_files < c->rt->min_open_files)
+        return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_POLICY, 0,
+                          "max open files: %llu is below what the %s runtime needs to start "
+                          "(%u: its interpreter's own descriptors); raise it to at least %u",
+                          (unsigned long long)p->max_open_files, c->rt->name,
+                          c->rt->min_open_files, c->rt->min_open_files);
+    if (p->n_binds > SBX_MAX_BINDS)
+        return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_POLICY, 0,
+                          "allowed paths: at most %d", SBX_MAX_BINDS);
+    for (size_t i = 0; i < p->n_binds; i++) {
+        if (!p->binds[i].path || p->binds[i].path[0] != '/')
+            return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_POLICY, 0,
+                              "allowed paths: '%s' is not an absolute path",
+                              p->binds[i].path ? p->binds[i].path : "(null)");
+        c->binds[c->n_binds++] = p->binds[i];
+    }
+    const char *pkgs = c->rt->packages_path(p);
+    if (pkgs)
+        c->binds[c->n_binds++] = (struct sbx_bind){.path = pkgs, .writable = false};
     if ((c->program_fd = open_program(c->req->file, err)) < 0)
         return c->program_fd;
     return sbx_interpreter_resolve(c->rt, c->req->interpreter, NULL, &c->interp, err);
@@ -162,8 +186,21 @@ static int stage_workspace(struct run_ctx *c, struct sbx_error *err)
     int base = sbx__workspace_base(c->policy->workspace_root, c->base_path, err);
     if (base < 0)
         return base;
-    return sbx__workspace_create(base, c->base_path, c->id.host_uid, c->id.host_gid,
-                                 c->policy->keep_workspace, &c->ws, err);
+    int scratch;
+    if (c->policy->scratch_root) {
+        scratch = sbx__workspace_base(c->policy->scratch_root, c->scratch_path, err);
+    } else {
+        snprintf(c->scratch_path, sizeof(c->scratch_path), "%s", c->base_path);
+        scratch = fcntl(base, F_DUPFD_CLOEXEC, 3);
+        if (scratch < 0)
+            scratch = sbx__error_errno(err, SBX_STAGE_WORKSPACE, "duplicating a fd");
+    }
+    if (scratch < 0) {
+        close(base);
+        return scratch;
+    }
+    return sbx__workspace_create(base, c->base_path, scratch, c->scratch_path, c->id.host_uid,
+                                 c->id.host_gid, c->policy->keep_workspace, &c->ws, err);
 }
 
 static struct sbx_result *new_result(struct run_ctx *c)
@@ -195,6 +232,8 @@ static int launch(struct run_ctx *c, uint64_t t0, struct sbx_result *res, struct
         .envp = c->env.v,
         .root_mnt = c->ws.mnt_path,
         .keep_dir = c->policy->keep_workspace ? c->ws.work_path : NULL,
+        .binds = c->binds,
+        .n_binds = c->n_binds,
         .interp_prefix = c->interp.prefix,
         .program_name = program_name(c->req->file),
         .program_fd = c->program_fd,
@@ -237,7 +276,7 @@ int sbx_run(const struct sbx_policy *policy, const struct sbx_request *req,
 {
     uint64_t t0 = sbx__now_ns();
     struct run_ctx c = {.policy = policy, .req = req, .program_fd = -1};
-    c.ws.base_fd = c.ws.lock_fd = c.ws.run_fd = c.ws.work_fd = -1;
+    c.ws.base_fd = c.ws.scratch_fd = c.ws.lock_fd = c.ws.run_fd = c.ws.work_fd = -1;
     c.id.lock_fd = -1;
     sbx__strv_init(&c.argv, SBX_MAX_ARGS + 16);
     sbx__strv_init(&c.env, SBX_MAX_ENV + 16);
@@ -255,7 +294,8 @@ int sbx_run(const struct sbx_policy *policy, const struct sbx_request *req,
         r = sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_RUNTIME, ENOMEM, "allocating the result");
     if (r >= 0) {
         sbx__result_timing(res, "workspace_ready", sbx__now_ns(), t0);
-        sbx__interpreter_version_cached(c.rt, &c.interp, c.ws.base_fd, res->interpreter_version);
+        sbx__interpreter_version_cached(c.rt, &c.interp, c.ws.scratch_fd,
+                                        res->interpreter_version);
         r = launch(&c, t0, res, err);
     }
     if (r < 0) {

@@ -24,6 +24,9 @@ struct sbx__launch {
     char *const *envp;
     const char *root_mnt;     /* host dir on which the new root is mounted (privately) */
     const char *keep_dir;     /* with --keep: host dir that receives /work, else NULL */
+    const struct sbx_bind *binds; /* host paths shown at the same path (allowed_paths, the
+                                     runtime's packages path) */
+    size_t n_binds;
     const char *interp_prefix;/* "" or a host dir bound read-only at the same path */
     const char *program_name; /* file name of the program inside /work */
     int program_fd;           /* the program, read (pread) into the workspace by init */

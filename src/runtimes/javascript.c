@@ -12,10 +12,14 @@ static int build_argv(const char *interp, const char *program, struct sbx_strv *
     return 0;
 }
 
-static int build_env(struct sbx_strv *env)
+static const char *packages_path(const struct sbx_policy *p)
 {
-    (void)env;
-    return 0;
+    return p->node_modules_path;
+}
+
+static int build_env(const struct sbx_policy *p, struct sbx_strv *env)
+{
+    return p->node_modules_path ? sbx__strv_pushf(env, "NODE_PATH=%s", p->node_modules_path) : 0;
 }
 
 const struct sbx_runtime sbx__runtime_javascript = {
@@ -25,5 +29,9 @@ const struct sbx_runtime sbx__runtime_javascript = {
     .path_names = path_names,
     .build_argv = build_argv,
     .build_env = build_env,
+    .packages_path = packages_path,
+    /* Node.js 20 needs 19 descriptors to start and print (epoll, eventfds, its thread pool's
+     * pipes, stdio); with fewer it aborts in libuv. One spare. */
+    .min_open_files = 20,
     .parse_version = sbx__version_last_word,
 };

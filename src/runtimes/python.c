@@ -16,10 +16,15 @@ static int build_argv(const char *interp, const char *program, struct sbx_strv *
     return 0;
 }
 
-static int build_env(struct sbx_strv *env)
+static const char *packages_path(const struct sbx_policy *p)
 {
-    (void)env;
-    return 0;
+    return p->python_packages_path;
+}
+
+static int build_env(const struct sbx_policy *p, struct sbx_strv *env)
+{
+    return p->python_packages_path ? sbx__strv_pushf(env, "PYTHONPATH=%s", p->python_packages_path)
+                                   : 0;
 }
 
 const struct sbx_runtime sbx__runtime_python = {
@@ -29,5 +34,7 @@ const struct sbx_runtime sbx__runtime_python = {
     .path_names = path_names,
     .build_argv = build_argv,
     .build_env = build_env,
+    .packages_path = packages_path,
+    .min_open_files = 8,
     .parse_version = sbx__version_last_word,
 };

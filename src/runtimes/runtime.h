@@ -5,6 +5,7 @@
 #ifndef SBX_RUNTIMES_RUNTIME_H
 #define SBX_RUNTIMES_RUNTIME_H
 
+#include "sbx/policy.h"
 #include "sbx/runtime.h"
 #include "util/macros.h"
 #include "util/strv.h"
@@ -18,7 +19,11 @@ struct sbx_runtime {
      * program's own arguments are appended by the caller. 0 or -errno. */
     int (*build_argv)(const char *interp, const char *program, struct sbx_strv *argv);
     /* Push runtime-specific environment entries (may push none). 0 or -errno. */
-    int (*build_env)(struct sbx_strv *env);
+    int (*build_env)(const struct sbx_policy *p, struct sbx_strv *env);
+    /* The vendored packages dir of the policy for this runtime (bound read-only), or NULL. */
+    const char *(*packages_path)(const struct sbx_policy *p);
+    /* Fewest open files the interpreter needs to start (max_open_files below it is refused). */
+    unsigned min_open_files;
     /* Turn `--version` output into a short version string (SBX_VERSION_MAX). */
     void (*parse_version)(const char *output, char *ret);
 };

@@ -128,6 +128,13 @@ int sbx__mounts_prepare(const struct sbx__launch *l, struct sbx__mount_plan *p,
         if ((r = add_tree(p, src, dst, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, 0, err)) < 0)
             return r;
     }
+    for (size_t i = 0; i < l->n_binds; i++) {
+        const struct sbx_bind *b = &l->binds[i];
+        uint64_t attrs = b->writable ? MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV : RO_ATTRS;
+        if ((r = add_tree(p, b->path, b->path, attrs, 0, err)) < 0)
+            return r;
+        p->trees[p->n_trees - 1].late = 1;
+    }
     if (l->keep_dir) {
         p->keep_fd = open(l->keep_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (p->keep_fd < 0)
@@ -326,7 +333,7 @@ int sbx__mounts_finish(const struct sbx__launch *l, struct sbx__mount_plan *p,
     if ((r = make_etc(rfd, err)) < 0 || (r = make_dev(rfd, l->policy->tmp_size_bytes, err)) < 0)
         return r;
     for (size_t i = 0; i < p->n_trees; i++)
-        if ((r = attach_tree(rfd, &p->trees[i], err)) < 0)
+        if (!p->trees[i].late && (r = attach_tree(rfd, &p->trees[i], err)) < 0)
             return r;
     if ((r = attach_fresh(rfd, "proc", "proc", "", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
                           MOUNT_ATTR_NOEXEC, err)) < 0)
@@ -343,6 +350,9 @@ int sbx__mounts_finish(const struct sbx__launch *l, struct sbx__mount_plan *p,
                           MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err)) < 0 ||
         (r = copy_program(rfd, l, err)) < 0)
         return r;
+    for (size_t i = 0; i < p->n_trees; i++)
+        if (p->trees[i].late && (r = attach_tree(rfd, &p->trees[i], err)) < 0)
+            return r;
 
     /* pivot_root(".", ".") stacks the old root under the new one; detaching "." then removes
      * it, with no directory needed to hold it (the trick runc and bubblewrap use). */

@@ -37,6 +37,10 @@ void sbx__random_id(char ret[40])
 
 int sbx__workspace_base(const char *root, char *ret_path, struct sbx_error *err)
 {
+    /* A configured dir (working_dir, tmp_dir) is made when missing; $TMPDIR is not. */
+    if (root && mkdir(root, 0755) < 0 && errno != EEXIST)
+        return sbx__error(err, SBX_ERR_HOST, SBX_STAGE_WORKSPACE, errno,
+                          "cannot create the directory '%s'", root);
     if (!root) {
         root = getenv("TMPDIR");
         if (!root || root[0] != '/')
@@ -131,10 +135,12 @@ static int take_lock(int base_fd, struct sbx__workspace *ws)
     return -EAGAIN;
 }
 
-int sbx__workspace_create(int base_fd, const char *base_path, uid_t uid, gid_t gid, int keep,
+int sbx__workspace_create(int base_fd, const char *base_path, int scratch_fd,
+                          const char *scratch_path, uid_t uid, gid_t gid, int keep,
                           struct sbx__workspace *ret, struct sbx_error *err)
 {
-    struct sbx__workspace ws = {.base_fd = base_fd, .lock_fd = -1, .run_fd = -1, .work_fd = -1};
+    struct sbx__workspace ws = {.base_fd = base_fd, .scratch_fd = scratch_fd, .lock_fd = -1,
+                                .run_fd = -1, .work_fd = -1};
     int r = take_lock(base_fd, &ws);
     if (r < 0) {
         sbx__workspace_finish(&ws, 0);
@@ -151,11 +157,11 @@ int sbx__workspace_create(int base_fd, const char *base_path, uid_t uid, gid_t g
                           base_path);
     }
     snprintf(ws.work_path, sizeof(ws.work_path), "%.4000s/work", ws.run_path);
-    snprintf(ws.mnt_path, sizeof(ws.mnt_path), "%.4000s/mnt", base_path);
+    snprintf(ws.mnt_path, sizeof(ws.mnt_path), "%.4000s/mnt", scratch_path);
     const char *what = ws.mnt_path;
     /* One mount point for every run's root: each mounts it in its own private mount
      * namespace, so they never see each other's, and no directory is made per run. */
-    if (mkdirat(base_fd, "mnt", 0755) < 0 && errno != EEXIST)
+    if (mkdirat(scratch_fd, "mnt", 0755) < 0 && errno != EEXIST)
         goto fail;
     if (!keep) {
         *ret = ws;
@@ -204,6 +210,8 @@ int sbx__workspace_finish(struct sbx__workspace *ws, int keep)
         close(ws->lock_fd);
     if (ws->base_fd >= 0)
         close(ws->base_fd);
-    ws->work_fd = ws->run_fd = ws->lock_fd = ws->base_fd = -1;
+    if (ws->scratch_fd >= 0)
+        close(ws->scratch_fd);
+    ws->work_fd = ws->run_fd = ws->lock_fd = ws->base_fd = ws->scratch_fd = -1;
     return r;
 }

@@ -22,6 +22,8 @@
 
 struct sbx__workspace {
     int base_fd;           /* <root>/rusty-sandbox-<uid> */
+    int scratch_fd;        /* <scratch root>/rusty-sandbox-<uid>: mnt/ and caches (may be a
+                              second fd on the same dir) */
     int lock_fd;           /* flock'ed run-<id>.lock */
     int run_fd;            /* run-<id> */
     int work_fd;           /* run-<id>/work */
@@ -38,11 +40,12 @@ SBX_INTERNAL int sbx__workspace_base(const char *root, char *ret_path, struct sb
 /* Remove run dirs under base_fd whose supervisor is gone; returns how many were removed. */
 SBX_INTERNAL int sbx__workspace_reap_stale(int base_fd);
 
-/* Create a fresh run dir (taking ownership of base_fd) with root/ and, when `keep`, work/
- * owned by uid:gid to receive the workspace's contents after the run. */
-SBX_INTERNAL int sbx__workspace_create(int base_fd, const char *base_path, uid_t uid, gid_t gid,
-                                       int keep, struct sbx__workspace *ret,
-                                       struct sbx_error *err);
+/* Take a run lock in base_fd (taking ownership of base_fd and scratch_fd) and, when `keep`,
+ * make run-<id>/work owned by uid:gid to receive the workspace's contents after the run;
+ * mnt/ (the sandbox root's mount point) is made in the scratch dir. */
+SBX_INTERNAL int sbx__workspace_create(int base_fd, const char *base_path, int scratch_fd,
+                                       const char *scratch_path, uid_t uid, gid_t gid, int keep,
+                                       struct sbx__workspace *ret, struct sbx_error *err);
 
 /* Remove the run dir (unless keep) and release the lock; always closes every fd. */
 SBX_INTERNAL int sbx__workspace_finish(struct sbx__workspace *ws, int keep);

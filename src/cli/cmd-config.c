@@ -1,0 +1,48 @@
+/*
+ * Loading the configuration for every command, and `rusty-sandbox config`: the effective
+ * configuration as TOML (each value with a comment naming its origin) or JSON.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli/cli.h"
+
+int cli_load_config(struct cli *cli)
+{
+    struct sbx_error err = {0};
+    cli->config = sbx_config_new();
+    if (!cli->config) {
+        cli_err("out of memory");
+        return EXIT_SANDBOX;
+    }
+    int r = sbx_config_load_standard(cli->config, &err);
+    if (r == 0 && cli->config_file)
+        r = sbx_config_load_file(cli->config, cli->config_file, SBX_ORIGIN_FILE, false, &err);
+    for (size_t i = 0; r == 0 && i < cli->n_settings; i++)
+        r = sbx_config_set(cli->config, cli->settings[i].key, cli->settings[i].value,
+                           cli->settings[i].label, &err);
+    if (r == 0)
+        r = sbx_config_policy(cli->config, &cli->policy, &err);
+    if (r < 0) {
+        cli_err("%s", err.message);
+        return cli_exit_for_error(&err);
+    }
+    if (sbx_config_log_level(cli->config) >= SBX_LOG_WARN)
+        for (size_t i = 0; i < sbx_config_warning_count(cli->config); i++)
+            fprintf(stderr, "rusty-sandbox: warning: %s\n", sbx_config_warning(cli->config, i));
+    return 0;
+}
+
+int cmd_config(struct cli *cli)
+{
+    char *text = sbx_config_dump(cli->config, cli->json);
+    if (!text) {
+        cli_err("out of memory");
+        return EXIT_SANDBOX;
+    }
+    fputs(text, stdout);
+    if (cli->json)
+        fputc('\n', stdout);
+    free(text);
+    return 0;
+}
