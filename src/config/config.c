@@ -494,8 +494,11 @@ int sbx_config_load_file(struct sbx_config *c, const char *path, enum sbx_config
 
 int sbx_config_load_standard(struct sbx_config *c, struct sbx_error *err)
 {
-    int r = sbx_config_load_file(c, "/etc/rusty-sandbox/config.toml", SBX_ORIGIN_SYSTEM, true,
-                                 err);
+    /* RUSTY_SANDBOX_SYSTEM_CONFIG names another system file (tests, packagers); it is no
+     * boundary: whoever sets the environment may as well pass --config. */
+    const char *sys = getenv("RUSTY_SANDBOX_SYSTEM_CONFIG");
+    int r = sbx_config_load_file(c, sys && sys[0] ? sys : "/etc/rusty-sandbox/config.toml",
+                                 SBX_ORIGIN_SYSTEM, true, err);
     if (r < 0)
         return r;
     char path[PATH_MAX];
