@@ -82,6 +82,10 @@ SBX_API const char *sbx_config_warning(const struct sbx_config *c, size_t i);
  * allocation failure. */
 SBX_API char *sbx_config_dump(const struct sbx_config *c, bool json);
 
+/* Every key with its type, range and meaning, as roff for rusty-sandbox.toml(5) (the man page
+ * is generated from the same table the parser uses). malloc'd; NULL on allocation failure. */
+SBX_API char *sbx_config_keys_roff(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,6 +1,7 @@
 /* rusty-sandbox: entry point. Parses the command line and hands over to one command. */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -25,6 +26,14 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     if (argc == 2 && !strcmp(argv[1], "--help-roff")) { /* build-time: the man page's options */
         cli_print_roff_options();
+        return 0;
+    }
+    if (argc == 2 && !strcmp(argv[1], "--help-toml-roff")) { /* build-time: rusty-sandbox.toml(5) */
+        char *keys = sbx_config_keys_roff();
+        if (!keys)
+            return EXIT_SANDBOX;
+        fputs(keys, stdout);
+        free(keys);
         return 0;
     }
     struct cli cli;

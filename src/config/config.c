@@ -915,3 +915,36 @@ char *sbx_config_dump(const struct sbx_config *c, bool json)
     json_decref(root);
     return s;
 }
+
+char *sbx_config_keys_roff(void)
+{
+    char *out = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&out, &size);
+    if (!f)
+        return NULL;
+    struct sbx_config *defaults = sbx_config_new();
+    const char *section = "";
+    for (int i = 0; defaults && i < KEY__N; i++) {
+        if (strcmp(section, keys[i].section)) {
+            section = keys[i].section;
+            fprintf(f, ".SS [%s]\n", section);
+        }
+        char buf[160];
+        fprintf(f, ".TP\n.B %s\n%s; %s.", keys[i].name, keys[i].help,
+                kind_text(&keys[i], buf, sizeof(buf)));
+        const struct value *v = &defaults->v[i];
+        if (v->set && (keys[i].kind < K_STRING || v->s)) {
+            fputs(" Default: ", f);
+            toml_value(f, i, v);
+            fputs(".", f);
+        }
+        fputs("\n", f);
+    }
+    sbx_config_free(defaults);
+    if (fclose(f) != 0) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
