@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # build
-  meson ninja-build pkg-config gcc libc6-dev libjansson-dev
+  meson ninja-build pkg-config gcc libc6-dev libjansson-dev libseccomp-dev
   # tests
   libcriterion-dev python3 python3-pytest util-linux procps iproute2
   # runtimes

@@ -2,8 +2,11 @@
  * The sandbox's system call filter (seccomp-bpf), built with libseccomp by the supervisor and
  * loaded by the program's process just before exec.
  *
+ * The rules are compiled with libseccomp when libsbx is built (seccomp-build.c, run by
+ * sbx-seccomp-gen): at about 3 ms, compiling them per run would cost twice the per-run budget.
+ *
  * Lifecycle of one run:
- *   supervisor, before clone:  sbx__seccomp_build()  -> two precompiled BPF programs
+ *   supervisor, before clone:  sbx__seccomp_build()  -> the two precompiled BPF programs
  *   program, after fork, after no_new_privs, before exec:
  *                              sbx__seccomp_load()   -> the listener fd, sent to the supervisor
  *                                                       with sbx__send_fd() and closed
@@ -36,18 +39,32 @@ struct sbx__seccomp_opts {
  *           ERRNO(ENOSYS) for the ones newer than the review (and for clone3);
  *   report  the listener: USER_NOTIF for the dangerous calls (the supervisor answers EPERM and
  *           records an event), ALLOW for everything else.
- * Owned by whoever called sbx__seccomp_build(); freed by sbx__seccomp_filter_done().
+ * Release with sbx__seccomp_filter_done() (which frees the programs only if `owned`).
  */
 struct sbx__seccomp_filter {
     struct sock_fprog allow;
     struct sock_fprog report;
+    bool owned; /* the programs were malloc'd by sbx__seccomp_compile() */
 };
 
-/* Build both filters for this machine's native architecture. 0 or a negative errno (err set). */
+/* Both filters for `o`, precompiled into libsbx for the native architecture (nothing is
+ * allocated). 0 or a negative errno (err set). */
 SBX_INTERNAL int sbx__seccomp_build(const struct sbx__seccomp_opts *o,
                                     struct sbx__seccomp_filter *ret, struct sbx_error *err);
 
-/* Free what sbx__seccomp_build() allocated; accepts a zeroed or already freed filter. */
+/* The same two filters compiled now with libseccomp (slow: milliseconds; the generator and the
+ * tests use it). 0 or a negative errno (err set). */
+SBX_INTERNAL int sbx__seccomp_compile(const struct sbx__seccomp_opts *o,
+                                      struct sbx__seccomp_filter *ret, struct sbx_error *err);
+
+/* The programs sbx-seccomp-gen wrote into seccomp-bpf.c, indexed by enable_network. */
+struct sbx__seccomp_precompiled {
+    const struct sock_filter *allow, *report;
+    unsigned short allow_len, report_len;
+};
+SBX_INTERNAL extern const struct sbx__seccomp_precompiled sbx__seccomp_precompiled[2];
+
+/* Release a filter; accepts NULL, a zeroed or an already released filter. */
 SBX_INTERNAL void sbx__seccomp_filter_done(struct sbx__seccomp_filter *f);
 
 /*
