@@ -163,23 +163,39 @@ static size_t edit_distance(const char *a, const char *b)
     return row[lb];
 }
 
-/* The closest known key name (of `section`, or any section if NULL) or section name. */
+/* The closest known key name (of `section`, or any section if NULL) or section name; a
+ * word that starts a known name ("packages" for "packages_path") counts as close. */
 static const char *closest(const char *word, const char *section, int sections)
 {
     const char *best = NULL;
-    size_t best_d = 99;
+    size_t best_d = 99, len = strlen(word);
     for (int i = 0; i < KEY__N; i++) {
         const char *cand = sections ? keys[i].section : keys[i].name;
         if (!sections && section && strcmp(keys[i].section, section))
             continue;
         size_t d = edit_distance(word, cand);
+        if (len >= 4 && !strncmp(cand, word, len))
+            d = MIN(d, (size_t)1);
         if (d < best_d) {
             best_d = d;
             best = cand;
         }
     }
-    size_t len = strlen(word);
     return best && best_d <= MAX((size_t)2, len / 3) ? best : NULL;
+}
+
+/* The one section that has a key of this name; NULL when none or several do. */
+static const char *home_section(const char *name)
+{
+    const char *home = NULL;
+    for (int i = 0; i < KEY__N; i++) {
+        if (strcmp(keys[i].name, name))
+            continue;
+        if (home)
+            return NULL;
+        home = keys[i].section;
+    }
+    return home;
 }
 
 static void clear_value(struct value *v)
@@ -255,6 +271,10 @@ static const char *extra_rule(int id, const struct value *v)
     case KEY_CPUS: return v->d > 0 && v->d < 0.01 ? "at least 0.01, or 0 for no cap" : NULL;
     case KEY_ENABLE_NETWORK:
         return v->b ? "false: enabling the network is not supported yet, runs have none" : NULL;
+    case KEY_CGROUP_PARENT:
+        return v->s && (v->s[0] != '/' || strstr(v->s, "/..") || strlen(v->s) > 1024)
+                   ? "a path inside the cgroup hierarchy starting with / and without '..'"
+                   : NULL;
     default: return NULL;
     }
 }
@@ -334,6 +354,9 @@ static int assign_toml(struct sbx_config *c, int id, const struct sbx__toml_node
     memset(&tmp, 0, sizeof(tmp));
     char got[96];
     describe(n, got, sizeof(got));
+    if (keys[id].kind == K_INT && n->type == SBX_TOML_FLOAT && isfinite(n->u.fp))
+        snprintf(got, sizeof(got), "%.17g%s", n->u.fp,
+                 n->u.fp == floor(n->u.fp) && fabs(n->u.fp) < 1e17 ? ".0" : "");
     int r = 0;
     if (keys[id].kind == K_PATH_LIST) {
         if (n->type != SBX_TOML_ARRAY || sbx__toml_array_len(n) > MAX_LIST)
@@ -355,6 +378,10 @@ static int assign_toml(struct sbx_config *c, int id, const struct sbx__toml_node
         clear_value(&tmp);
         if (r == -ENOMEM)
             return sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_POLICY, ENOMEM, "%s", where);
+        if (rule && keys[id].kind == K_STRING)
+            return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_POLICY, 0,
+                              "%s: %s.%s: must be %s, got '%.200s'", where, keys[id].section,
+                              keys[id].name, rule, n->u.string.ptr);
         if (rule)
             return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_POLICY, 0, "%s: %s.%s: must be %s",
                               where, keys[id].section, keys[id].name, rule);
@@ -379,6 +406,11 @@ static int walk_section(struct sbx_config *c, const char *file, const char *sect
         snprintf(where, sizeof(where), "%s:%u", file, e->line);
         int id = strlen(e->key) == e->key_len ? find_key(section, e->key) : -1;
         if (id < 0) {
+            const char *home = home_section(e->key);
+            if (home && strcmp(home, section))
+                return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_POLICY, 0,
+                                  "%s: unknown key '%.100s' in [%s]; it belongs in [%s]", where,
+                                  e->key, section, home);
             const char *hint = closest(e->key, section, 0);
             return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_POLICY, 0,
                               "%s: unknown key '%.100s' in [%s]%s%s%s", where, e->key, section,
@@ -425,11 +457,15 @@ static int walk_root(struct sbx_config *c, const char *file, const struct sbx__t
         if (!is_table || (strcmp(e->key, "general") && strcmp(e->key, "resource_limits") &&
                           strcmp(e->key, "security"))) {
             if (!is_table) {
-                const char *hint = closest(e->key, NULL, 0);
+                const char *home = home_section(e->key);
+                const char *hint = home ? NULL : closest(e->key, NULL, 0);
+                if (hint)
+                    home = home_section(hint);
                 return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_POLICY, 0,
-                                  "%s:%u: key '%.100s' outside any section%s%s%s", file, e->line,
-                                  e->key, hint ? "; did you mean '" : "", hint ? hint : "",
-                                  hint ? "' in its section?" : "");
+                                  "%s:%u: key '%.100s' outside any section%s%s%s%s%s%s", file,
+                                  e->line, e->key, home ? "; it belongs in [" : "",
+                                  home ? home : "", home ? "]" : "", hint ? " as '" : "",
+                                  hint ? hint : "", hint ? "'" : "");
             }
             return unknown_section(err, file, e->line, e->key);
         }
@@ -471,7 +507,10 @@ int sbx_config_load_file(struct sbx_config *c, const char *path, enum sbx_config
                          bool missing_ok, struct sbx_error *err)
 {
     (void)origin;
-    if (missing_ok && access(path, F_OK) < 0 && errno == ENOENT)
+    /* A system or user file that is absent, or under a directory this user may not enter
+     * (uid 65534 with HOME=/root), is skipped; one that exists but is unreadable is an error. */
+    if (missing_ok && access(path, F_OK) < 0 && (errno == ENOENT || errno == EACCES ||
+                                                 errno == ENOTDIR))
         return 0;
     _cleanup_free_ char *text = NULL;
     size_t len = 0;
@@ -711,15 +750,19 @@ static int add_bind(struct sbx_config *c, const char *item, struct sbx_error *er
     const char *wd = c->v[KEY_WORKING_DIR].s;
     if (!strcmp(path, "/tmp") || (wd && !strcmp(path, wd)) || same_dir(path, wd))
         return 0;
-    struct stat st;
-    if (stat(path, &st) < 0)
+    /* SECURITY: the checks below see the path the kernel would bind, so a symlink, "..", or
+     * "//" cannot smuggle / or /proc in. The bind is made at that resolved path too. */
+    char real[PATH_MAX];
+    if (!realpath(path, real))
         return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_POLICY, errno,
                           "%s: security.allowed_paths: '%s'", where, path);
+    if (!strcmp(real, "/tmp") || (wd && !strcmp(real, wd)))
+        return 0;
     static const char *const refused[] = {"/proc", "/dev", "/sys", "/work"};
-    int bad_path = !strcmp(path, "/");
+    int bad_path = !strcmp(real, "/");
     for (size_t i = 0; i < ARRAY_SIZE(refused); i++) {
         size_t n = strlen(refused[i]);
-        bad_path |= !strncmp(path, refused[i], n) && (path[n] == '/' || path[n] == '\0');
+        bad_path |= !strncmp(real, refused[i], n) && (real[n] == '/' || real[n] == '\0');
     }
     if (bad_path)
         return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_POLICY, 0,
@@ -729,7 +772,7 @@ static int add_bind(struct sbx_config *c, const char *item, struct sbx_error *er
     if (c->n_binds >= MAX_LIST)
         return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_POLICY, 0,
                           "%s: security.allowed_paths: more than %d paths", where, MAX_LIST);
-    char *copy = strdup(path);
+    char *copy = strdup(real);
     if (!copy)
         return sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_POLICY, ENOMEM, "allowed_paths");
     c->bind_paths[c->n_binds] = copy;
@@ -877,7 +920,10 @@ static char *dump_toml(const struct sbx_config *c)
         }
         fprintf(f, "%s = ", keys[i].name);
         toml_value(f, i, v);
-        fprintf(f, "  # %s\n", v->origin);
+        fputs("  # ", f);
+        for (const unsigned char *o = (const unsigned char *)v->origin; *o; o++)
+            fputc(*o < 0x20 || *o == 0x7f ? '?' : *o, f); /* a file name may hold a newline */
+        fputc('\n', f);
     }
     if (fclose(f) != 0) {
         free(out);

@@ -805,10 +805,12 @@ def test_example_config_runs_hello(sbx, examples_copy, lang):
     assert r.returncode == 0, r
     first = r.out.splitlines()[0]
     assert first.startswith("hello from Python 3." if lang == "py" else "hello from Node.js v"), r
-    assert "cwd /work" in r.out and "network interfaces: [" in r.out, r
+    assert "cwd /work" in r.out and ("network interfaces: [" in r.out or "network: none" in r.out), r
     lines = r.err.splitlines()
     assert lines[:2] == example_warnings(root), r
-    assert len(lines) == 3 and lines[2].startswith("rusty-sandbox: ok: exit 0;"), r
+    assert len(lines) >= 3 and lines[2].startswith("rusty-sandbox: ok: exit 0;"), r
+    # Then only events (e.g. the blocked netlink socket the examples try for interfaces).
+    assert all(x.startswith("rusty-sandbox: event ") for x in lines[3:]), r
     # The relative working_dir and tmp_dir were made next to the config file.
     assert (root / "examples" / "workspace").is_dir() and (root / "examples" / "tmp").is_dir()
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "platform/linux/cgroup.h"
@@ -282,9 +283,17 @@ Test(cgroup, stale_run_cgroups_are_reaped)
     put("user.slice/app.scope/sbx-dead/.keepdir", "");
     put("user.slice/app.scope/sbx-supervisor/.keepdir", "");
     put("user.slice/app.scope/other/.keepdir", "");
+    put("user.slice/app.scope/sbx-young/.keepdir", "");
     char p0[512];
     snprintf(p0, sizeof(p0), "%s/user.slice/app.scope/sbx-dead/.keepdir", root);
     unlink(p0); /* an empty dir, as a cgroup whose tasks are gone looks to rmdir */
+    snprintf(p0, sizeof(p0), "%s/user.slice/app.scope/sbx-young/.keepdir", root);
+    unlink(p0);
+    /* Made two minutes ago: old enough to be a leftover. sbx-young is just made (another
+     * caller's run between mkdir and moving in): it stays. */
+    struct timespec old[2] = {{time(NULL) - 120, 0}, {time(NULL) - 120, 0}};
+    snprintf(p0, sizeof(p0), "%s/user.slice/app.scope/sbx-dead", root);
+    cr_assert_eq(utimensat(AT_FDCWD, p0, old, 0), 0);
     struct sbx__cgroup cg;
     struct sbx_error err = {0};
     cr_assert_eq(sbx__cgroup_open_parent(root_fd, "0::/user.slice/app.scope\n", NULL, all, &cg,
@@ -297,6 +306,8 @@ Test(cgroup, stale_run_cgroups_are_reaped)
     cr_assert_eq(stat(p, &st), -1, "a dead run's cgroup is removed");
     snprintf(p, sizeof(p), "%s/user.slice/app.scope/sbx-supervisor", root);
     cr_assert_eq(stat(p, &st), 0, "the supervisor leaf stays");
+    snprintf(p, sizeof(p), "%s/user.slice/app.scope/sbx-young", root);
+    cr_assert_eq(stat(p, &st), 0, "a cgroup made a moment ago stays");
     snprintf(p, sizeof(p), "%s/user.slice/app.scope/other", root);
     cr_assert_eq(stat(p, &st), 0, "cgroups we did not make stay");
     sbx__cgroup_close(&cg);

@@ -90,7 +90,10 @@ SBX_INTERNAL int sbx__cgroup_open_parent(int root_fd, const char *self_cgroup,
                                          const char *parent_override, unsigned need,
                                          struct sbx__cgroup *cg, struct sbx_error *err);
 
-/* Remove run cgroups "sbx-<id>" under the parent for which is_live(id) is false. */
+#define SBX_CG_STALE_AGE_S 60
+
+/* Remove run cgroups "sbx-<id>" under the parent that are older than SBX_CG_STALE_AGE_S and
+ * for which is_live(id) is false (a cgroup that still holds tasks cannot be removed). */
 SBX_INTERNAL int sbx__cgroup_reap_stale(struct sbx__cgroup *cg, int (*is_live)(const char *id,
                                                                                void *ud),
                                         void *ud);
