@@ -102,9 +102,12 @@ static int set_rlimits(const struct sbx_policy *p, int fallback, struct sbx_erro
         r = limit(RLIMIT_NPROC, p->max_processes + (fallback ? 0 : 16),
                   p->max_processes + (fallback ? 0 : 16)); /* backstop past the pids cgroup */
     if (r == 0 && p->cpu_time_limit_s > 0) {
-        /* RLIMIT_CPU counts whole seconds of one process: the limit rounded up, one more
-         * second with a cgroup so the backstop never fires before the real limit. */
-        uint64_t s = (uint64_t)ceil(p->cpu_time_limit_s) + (fallback ? 0 : 1);
+        /* RLIMIT_CPU counts whole seconds of one process, on scheduler ticks that can run a
+         * few percent ahead of the exact time: past the limit plus its grace (as the cgroup
+         * check), rounded up, and one more second with a cgroup so the backstop never fires
+         * before the real check. */
+        double grace = fmin(0.5, fmax(0.05, p->cpu_time_limit_s * 0.1));
+        uint64_t s = (uint64_t)ceil(p->cpu_time_limit_s + grace) + (fallback ? 0 : 1);
         r = limit(RLIMIT_CPU, s, s + 1);
     }
     if (r == 0 && fallback && p->memory_limit_bytes)
