@@ -725,7 +725,7 @@ class Bench:
                 bare = R["startup"].get(l, {}).get("bare", {}).get("median")
                 out.append(f"   {l}: whole command {fmt(st['external_wall_ms']['median'], 3)} ms "
                            f"(measured outside); outside sbx_run (CLI exec, dynamic linking, "
-                           f"options, JSON printing, exit) "
+                           f"options, JSON printing, exit{', and the setpriv exec' if self.prefix else ''}) "
                            f"{fmt(st['outside_sbx_run_ms']['median'], 3)} ms; exec -> exit "
                            f"{fmt(st['exec_to_exit_ms']['median'], 3)} ms"
                            + (f" vs bare {fmt(bare, 3)} ms (incl. fork+exec)" if bare else ""))
