@@ -720,12 +720,13 @@ class Bench:
                 out.append("   a negative delta means two stamps taken by different processes "
                            "(supervisor, init) arrive out of order in the array")
             out.append("")
+            setpriv = ", and the setpriv exec" if self.prefix else ""
             for l in langs:
                 st = stg[l]
                 bare = R["startup"].get(l, {}).get("bare", {}).get("median")
                 out.append(f"   {l}: whole command {fmt(st['external_wall_ms']['median'], 3)} ms "
                            f"(measured outside); outside sbx_run (CLI exec, dynamic linking, "
-                           f"options, JSON printing, exit{', and the setpriv exec' if self.prefix else ''}) "
+                           f"options, JSON printing, exit{setpriv}) "
                            f"{fmt(st['outside_sbx_run_ms']['median'], 3)} ms; exec -> exit "
                            f"{fmt(st['exec_to_exit_ms']['median'], 3)} ms"
                            + (f" vs bare {fmt(bare, 3)} ms (incl. fork+exec)" if bare else ""))
