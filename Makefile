@@ -4,6 +4,7 @@ DESTDIR ?=
 BUILD ?= build
 PYTHON ?= /usr/bin/python3
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 .PHONY: all deps build demo test unit integration bench install clean
 
@@ -32,8 +33,9 @@ test: deps build
 	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory integration
 
-bench: deps build
-	$(PYTHON) bench/bench.py --bin $(BUILD)/rusty-sandbox
+bench: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD) rusty-sandbox
+	$(PYTHON) bench/bench.py --bin $(BUILD)/rusty-sandbox $(BENCH_ARGS)
 
 install: build
 	meson configure $(BUILD) --prefix=$(PREFIX)
