@@ -92,9 +92,10 @@ static void probe_sockets(void)
     P("socket:AF_INET6", SYS_socket, AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0, 0, 0, 0);
     P("socket:AF_PACKET", SYS_socket, AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0, 0, 0, 0);
     P("socket:SOCK_RAW", SYS_socket, AF_INET, SOCK_RAW | SOCK_CLOEXEC, 1, 0, 0, 0);
-    P("socket:AF_NETLINK", SYS_socket, AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, 0, 0, 0, 0);
-    P("socket:AF_UNIX-raw", SYS_socket, AF_UNIX, SOCK_RAW | SOCK_CLOEXEC, 0, 0, 0, 0);
-    P("socket:AF_UNIX", SYS_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, 0, 0, 0); /* control */
+    P("socket:AF_NETLINK-audit", SYS_socket, AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, 9, 0, 0, 0);
+    /* controls: unix sockets, and route netlink (interface lists) */
+    P("socket:AF_UNIX", SYS_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, 0, 0, 0);
+    P("socket:AF_NETLINK-route", SYS_socket, AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, 0, 0, 0, 0);
     P("socketpair:AF_INET", SYS_socketpair, AF_INET, SOCK_STREAM, 0, (long)(uintptr_t)sv, 0, 0);
 }
 

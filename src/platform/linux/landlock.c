@@ -88,7 +88,9 @@ static uint64_t kind_rights(enum sbx__landlock_kind kind)
     switch (kind) {
     case SBX_LL_LIST: return LL_FS_READ_DIR;
     case SBX_LL_RO: return LL_FS_EXECUTE | LL_FS_READ_FILE | LL_FS_READ_DIR;
-    case SBX_LL_PROC: return LL_FS_READ_FILE | LL_FS_READ_DIR;
+    /* Writes to /proc stay gated by its own checks (owner, ptrace access); programs need
+     * them: pthread_setname_np and Python's open(..., "w") of /proc/self/comm (O_TRUNC). */
+    case SBX_LL_PROC: return LL_FS_READ_FILE | LL_FS_READ_DIR | LL_FS_WRITE_FILE | LL_FS_TRUNCATE;
     /* SECURITY: no device nodes, even where writing is allowed (the mounts are nodev too). */
     case SBX_LL_RW: return sbx__landlock_handled_fs(SBX_LANDLOCK_ABI_MAX) &
                            ~(LL_FS_MAKE_CHAR | LL_FS_MAKE_BLOCK | LL_FS_IOCTL_DEV);

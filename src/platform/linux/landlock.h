@@ -25,7 +25,7 @@
 enum sbx__landlock_kind {
     SBX_LL_LIST, /* list directories beneath (no file contents): "/", "/dev" */
     SBX_LL_RO,   /* read and execute beneath: /usr, /etc, the interpreter's prefix */
-    SBX_LL_PROC, /* read beneath, no execute, no write: /proc */
+    SBX_LL_PROC, /* read and write files beneath, never execute: /proc */
     SBX_LL_RW,   /* everything beneath but creating device nodes: /work, /tmp, /dev/shm */
     SBX_LL_DEV,  /* one device file: read, write, truncate, ioctl: /dev/null... */
 };

@@ -46,6 +46,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <linux/netlink.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -197,35 +198,85 @@ static int add(scmp_filter_ctx ctx, uint32_t action, int nr, unsigned argc,
     return 0;
 }
 
-/* A rule on the low 32 bits of argument `arg`: (value & mask) == datum. */
-static int add_masked(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned arg,
-                      uint32_t mask, uint32_t datum, struct sbx_error *err)
+/* "The low 32 bits of argument `arg`, masked, equal datum". */
+struct cond {
+    unsigned arg;
+    uint32_t mask, datum;
+};
+
+/* A rule on syscall `name` (skipped where this architecture lacks it) when all of c[0..n)
+ * hold. The masks have an empty upper half, so the upper 32 bits are never compared. */
+static int rule_if(scmp_filter_ctx ctx, uint32_t action, const char *name, const struct cond *c,
+                   size_t n, struct sbx_error *err)
 {
-    struct scmp_arg_cmp c = {.arg = arg, .op = SCMP_CMP_MASKED_EQ, .datum_a = mask,
-                             .datum_b = datum};
+    struct scmp_arg_cmp cmp[2];
+    for (size_t i = 0; i < n && i < ARRAY_SIZE(cmp); i++)
+        cmp[i] = (struct scmp_arg_cmp){.arg = c[i].arg, .op = SCMP_CMP_MASKED_EQ,
+                                       .datum_a = c[i].mask, .datum_b = c[i].datum};
     int nr = syscall_nr(name);
-    return nr < 0 ? 0 : add(ctx, action, nr, 1, &c, name, err);
+    return nr < 0 ? 0 : add(ctx, action, nr, (unsigned)MIN(n, ARRAY_SIZE(cmp)), cmp, name, err);
+}
+
+static int notify_if(scmp_filter_ctx ctx, const char *name, unsigned arg, uint32_t mask,
+                     uint32_t datum, struct sbx_error *err)
+{
+    struct cond c = {arg, mask, datum};
+    return rule_if(ctx, SCMP_ACT_NOTIFY, name, &c, 1, err);
 }
 
 /*
- * Notify when the low 32 bits of argument `arg` are none of set[0..n): a binary trie over the
- * bits, low bit first. Each branch that no element of the set shares becomes one rule
- * "bits [0, bit) equal prefix"; the rules are disjoint, at most 32 per element.
+ * Notify when the low 32 bits of argument `arg` are none of set[0..n) (and `also`, if given,
+ * holds): a binary trie over the bits, low bit first. Each branch that no element of the set
+ * shares becomes one rule "bits [0, bit) equal prefix"; the rules are disjoint, at most 32 per
+ * element of the set.
  */
 static int add_not_in(scmp_filter_ctx ctx, const char *name, unsigned arg, const uint32_t *set,
-                      size_t n, unsigned bit, uint32_t prefix, struct sbx_error *err)
+                      size_t n, const struct cond *also, unsigned bit, uint32_t prefix,
+                      struct sbx_error *err)
 {
     uint32_t mask = bit >= 32 ? 0xffffffffu : (1u << bit) - 1;
     size_t shared = 0;
     for (size_t i = 0; i < n; i++)
         shared += (set[i] & mask) == prefix;
-    if (shared == 0)
-        return add_masked(ctx, SCMP_ACT_NOTIFY, name, arg, mask, prefix, err);
+    if (shared == 0) {
+        struct cond c[2] = {{arg, mask, prefix}, also ? *also : (struct cond){0, 0, 0}};
+        return rule_if(ctx, SCMP_ACT_NOTIFY, name, c, also ? 2 : 1, err);
+    }
     if (bit >= 32)
         return 0; /* exactly one of the allowed values */
-    int r = add_not_in(ctx, name, arg, set, n, bit + 1, prefix, err);
+    int r = add_not_in(ctx, name, arg, set, n, also, bit + 1, prefix, err);
     if (r == 0)
-        r = add_not_in(ctx, name, arg, set, n, bit + 1, prefix | (1u << bit), err);
+        r = add_not_in(ctx, name, arg, set, n, also, bit + 1, prefix | (1u << bit), err);
+    return r;
+}
+
+/*
+ * SECURITY: sockets. Unix sockets, and route netlink (if_nameindex, getifaddrs: Python's and
+ * Node's interface lists; without CAP_NET_ADMIN it only reads the sandbox's own empty network
+ * namespace); with the network on, also IPv4/IPv6 stream and datagram sockets. Every other
+ * family (packet sockets included) and netlink protocol, and raw IP sockets, are reported.
+ */
+static int report_sockets(scmp_filter_ctx ctx, bool network, struct sbx_error *err)
+{
+    const uint32_t local[] = {AF_UNIX, AF_NETLINK};
+    const uint32_t with_net[] = {AF_UNIX, AF_NETLINK, AF_INET, AF_INET6};
+    const uint32_t unix_only[] = {AF_UNIX}, route_only[] = {NETLINK_ROUTE};
+    const struct cond netlink = {0, 0xffffffffu, AF_NETLINK};
+    const uint32_t *families = network ? with_net : local;
+    size_t n = network ? ARRAY_SIZE(with_net) : ARRAY_SIZE(local);
+    int r = add_not_in(ctx, "socket", 0, families, n, NULL, 0, 0, err);
+    if (r == 0)
+        r = add_not_in(ctx, "socket", 2, route_only, 1, &netlink, 0, 0, err);
+    /* Raw IP (SOCK_RAW) and the old packet interface (SOCK_PACKET on AF_INET). */
+    const struct cond raw[][2] = {
+        {{0, 0xffffffffu, AF_INET}, {1, 0xf, SOCK_RAW}},
+        {{0, 0xffffffffu, AF_INET6}, {1, 0xf, SOCK_RAW}},
+        {{0, 0xffffffffu, AF_INET}, {1, 0xf, SOCK_PACKET}},
+    };
+    for (size_t i = 0; network && r == 0 && i < ARRAY_SIZE(raw); i++)
+        r = rule_if(ctx, SCMP_ACT_NOTIFY, "socket", raw[i], 2, err);
+    if (r == 0)
+        r = add_not_in(ctx, "socketpair", 0, unix_only, 1, NULL, 0, 0, err);
     return r;
 }
 
@@ -235,31 +286,20 @@ static int report_args(scmp_filter_ctx ctx, const struct sbx__seccomp_opts *o,
 {
     static const uint32_t ns_flags[] = {CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC,
                                         CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET};
-    const uint32_t unix_only[] = {AF_UNIX};
-    const uint32_t with_net[] = {AF_UNIX, AF_INET, AF_INET6};
     int r = 0;
     /* clone(flags, ...) on x86_64 and arm64; CLONE_NEWTIME is CSIGNAL's bit there. */
     for (size_t i = 0; r == 0 && i < ARRAY_SIZE(ns_flags); i++)
-        r = add_masked(ctx, SCMP_ACT_NOTIFY, "clone", 0, ns_flags[i], ns_flags[i], err);
+        r = notify_if(ctx, "clone", 0, ns_flags[i], ns_flags[i], err);
     /* Injecting input into a terminal (TIOCSTI) or its console subcommands (TIOCLINUX). */
     if (r == 0)
-        r = add_masked(ctx, SCMP_ACT_NOTIFY, "ioctl", 1, 0xffffffffu, TIOCSTI, err);
+        r = notify_if(ctx, "ioctl", 1, 0xffffffffu, TIOCSTI, err);
     if (r == 0)
-        r = add_masked(ctx, SCMP_ACT_NOTIFY, "ioctl", 1, 0xffffffffu, TIOCLINUX, err);
+        r = notify_if(ctx, "ioctl", 1, 0xffffffffu, TIOCLINUX, err);
     /* kill(-1, sig): every process the caller may signal. */
     if (r == 0)
-        r = add_masked(ctx, SCMP_ACT_NOTIFY, "kill", 0, 0xffffffffu, 0xffffffffu, err);
-    /* Sockets: unix ones only, unless the network is on; raw and packet sockets never. */
+        r = notify_if(ctx, "kill", 0, 0xffffffffu, 0xffffffffu, err);
     if (r == 0)
-        r = o->enable_network
-                ? add_not_in(ctx, "socket", 0, with_net, ARRAY_SIZE(with_net), 0, 0, err)
-                : add_not_in(ctx, "socket", 0, unix_only, ARRAY_SIZE(unix_only), 0, 0, err);
-    if (r == 0)
-        r = add_masked(ctx, SCMP_ACT_NOTIFY, "socket", 1, 0xf, SOCK_RAW, err);
-    if (r == 0)
-        r = add_masked(ctx, SCMP_ACT_NOTIFY, "socket", 1, 0xf, SOCK_PACKET, err);
-    if (r == 0)
-        r = add_not_in(ctx, "socketpair", 0, unix_only, ARRAY_SIZE(unix_only), 0, 0, err);
+        r = report_sockets(ctx, o->enable_network, err);
     return r;
 }
 
