@@ -26,6 +26,8 @@ const char *sbx__stage_label(enum sbx__stage_id stage)
     case SBX_ST_IDS_MAPPED: return "ids_mapped";
     case SBX_ST_ROOT_BUILT: return "root_built";
     case SBX_ST_PRIVS_DROPPED: return "privileges_dropped";
+    case SBX_ST_LANDLOCK: return "landlock";
+    case SBX_ST_SECCOMP: return "seccomp";
     case SBX_ST_EXEC: return "exec";
     case SBX_ST__MAX: break;
     }
@@ -76,7 +78,8 @@ static void destroy(struct sbx__sandbox *sb)
         sbx__cgroup_close(&sb->cg);
         sb->have_cg = 0;
     }
-    int *fds[] = {&sb->pidfd, &sb->ctl_fd, &sb->stdin_w, &sb->stdout_r, &sb->stderr_r};
+    int *fds[] = {&sb->pidfd, &sb->ctl_fd, &sb->stdin_w, &sb->stdout_r, &sb->stderr_r,
+                  &sb->notify_fd};
     for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
         if (*fds[i] >= 0)
             close(*fds[i]);
@@ -125,9 +128,12 @@ static void enforcement(const struct sbx__launch *l, const struct sbx__sandbox *
     sbx__result_enforce(res, "open_files", p->max_open_files ? "rlimit-nofile" : "none");
     sbx__result_enforce(res, "output", p->output_limit_action == SBX_OUTPUT_KILL
                                            ? "capped-reader+kill" : "capped-reader");
-    /* Not enforced by this version: said so rather than left out. */
-    sbx__result_enforce(res, "seccomp", "none");
-    sbx__result_enforce(res, "landlock", "none");
+    /* What the program itself reported applying before exec; "none" if it never got there. */
+    sbx__result_enforce(res, "seccomp", sb->seccomp_loaded ? SBX_SECCOMP_DESCRIPTION : "none");
+    char ll[32];
+    sbx__landlock_describe(sb->landlock_applied ? sb->landlock_abi : 0, ll, sizeof(ll));
+    sbx__result_enforce(res, "landlock", "%s", sb->landlock_applied ? ll
+                                               : sb->landlock_abi ? "none" : "unavailable");
 }
 
 const struct sbx__backend sbx__backend_linux = {

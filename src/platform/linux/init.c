@@ -119,6 +119,32 @@ static int set_rlimits(const struct sbx_policy *p, int fallback, struct sbx_erro
     return 0;
 }
 
+/*
+ * The last walls, in the program's own process (init stays outside both, so it can still
+ * reap, kill and copy /work out): Landlock first, since the seccomp allowlist would not care
+ * for its syscalls; then the filters, whose listener goes to the supervisor and is closed
+ * here. no_new_privs is already set (init, before the fork).
+ */
+static int apply_security(const struct sbx__init_args *a, struct sbx_error *err)
+{
+    if (a->landlock) {
+        if (sbx__landlock_apply(a->landlock, a->landlock_abi, err) < 0)
+            return -1;
+        sbx__send_stage(a->ctl_fd, SBX_ST_LANDLOCK);
+    }
+    int nfd = -1;
+    if (sbx__seccomp_load(a->seccomp, &nfd, err) < 0)
+        return -1;
+    struct sbx__msg m = {.type = SBX_MSG_SECCOMP_FD, .pid = getpid()};
+    int r = sbx__send_fd(a->ctl_fd, &m, sizeof(m), nfd);
+    close(nfd);
+    if (r < 0)
+        return sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_EXEC, -r,
+                          "sending the seccomp listener to the supervisor");
+    sbx__send_stage(a->ctl_fd, SBX_ST_SECCOMP);
+    return 0;
+}
+
 static _Noreturn void program_main(const struct sbx__init_args *a)
 {
     const struct sbx__launch *l = a->launch;
@@ -137,6 +163,8 @@ static _Noreturn void program_main(const struct sbx__init_args *a)
         sbx__error_errno(&err, SBX_STAGE_EXEC, "marking fds close-on-exec");
         fail(a->ctl_fd, &err, 127);
     }
+    if (apply_security(a, &err) < 0)
+        fail(a->ctl_fd, &err, 127);
     sbx__send_stage(a->ctl_fd, SBX_ST_EXEC);
     execve(l->argv[0], l->argv, l->envp);
     sbx__error(&err, SBX_ERR_INTERNAL, SBX_STAGE_EXEC, errno, "executing '%s' in the sandbox",

@@ -19,6 +19,8 @@
 #include <sys/types.h>
 
 #include "platform/linux/cgroup.h"
+#include "platform/linux/landlock.h"
+#include "platform/linux/seccomp.h"
 #include "platform/platform.h"
 #include "sbx/error.h"
 
@@ -32,6 +34,7 @@ enum sbx__msg_type {
     SBX_MSG_ERROR,     /* setup failed: see error */
     SBX_MSG_EXIT,      /* the program ended: wait status in status */
     SBX_MSG_EVENT,     /* something to report: error.message holds "type\tdetail" */
+    SBX_MSG_SECCOMP_FD, /* the program's seccomp listener rides along (SCM_RIGHTS) */
 };
 
 enum sbx__stage_id {
@@ -39,6 +42,8 @@ enum sbx__stage_id {
     SBX_ST_IDS_MAPPED,
     SBX_ST_ROOT_BUILT,
     SBX_ST_PRIVS_DROPPED,
+    SBX_ST_LANDLOCK, /* the program restricted itself */
+    SBX_ST_SECCOMP,  /* the program loaded its filters and sent the listener */
     SBX_ST_EXEC,
     SBX_ST__MAX,
 };
@@ -60,6 +65,9 @@ struct sbx__init_args {
     int sync_fd;    /* read end: one byte once the id maps are written, EOF if the parent died */
     int stdio[3];   /* program's stdin (read end), stdout and stderr (write ends) */
     int privileged; /* may call setgroups (root); else setgroups is denied */
+    const struct sbx__seccomp_filter *seccomp;  /* loaded by the program before exec */
+    const struct sbx__landlock_paths *landlock; /* NULL: no Landlock (accepted fallback) */
+    int landlock_abi;
 };
 
 /* init.c: the body of pid 1; never returns. */
@@ -92,6 +100,9 @@ struct sbx__sandbox {
     int ctl_fd;
     int stdin_w, stdout_r, stderr_r;
     int exited;       /* init has been reaped */
+    int notify_fd;    /* the program's seccomp listener, once received; else -1 */
+    int landlock_abi; /* what the kernel offers (0: none) */
+    int landlock_applied, seccomp_loaded; /* the program said so before exec */
     uint64_t t_clone_ns;
 };
 

@@ -169,6 +169,32 @@ static int setup_cgroup(const struct sbx__launch *l, struct sbx__sandbox *sb,
     return 0;
 }
 
+/*
+ * The seccomp filter (precompiled into libsbx) and the Landlock rules (the mount view plus the
+ * binds), ready before clone: the program only applies them. Without Landlock the run is
+ * refused, unless the policy accepts weaker enforcement (the enforcement map then says so).
+ */
+static int prepare_security(const struct sbx__launch *l, struct sbx__sandbox *sb,
+                            struct sbx__seccomp_filter *filter, struct sbx__landlock_paths *ll,
+                            struct sbx_error *err)
+{
+    const struct sbx_policy *p = l->policy;
+    int abi = sbx__landlock_probe();
+    if (abi < 1 && !p->allow_weaker_limits)
+        return sbx__error(err, SBX_ERR_HOST, SBX_STAGE_SPAWN, -abi,
+                          "Landlock is not available (Linux 5.13 or newer, with landlock in "
+                          "the lsm= list); --allow-weaker-limits runs without it");
+    sb->landlock_abi = abi > 0 ? abi : 0;
+    sbx__landlock_paths_init(ll, l->interp_prefix, p->enable_network);
+    for (size_t i = 0; i < l->n_binds; i++)
+        if (sbx__landlock_paths_add(ll, l->binds[i].path,
+                                    l->binds[i].writable ? SBX_LL_RW : SBX_LL_RO, false) < 0)
+            return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_SPAWN, E2BIG,
+                              "too many allowed paths for the Landlock ruleset");
+    struct sbx__seccomp_opts so = {.enable_network = p->enable_network};
+    return sbx__seccomp_build(&so, filter, err);
+}
+
 static int clone_error(int e, struct sbx_error *err)
 {
     if (e == EPERM || e == ENOSPC || e == EUSERS)
@@ -189,15 +215,19 @@ int sbx__linux_spawn(const struct sbx__launch *l, const struct sbx__identity *id
     int ctl[2] = {-1, -1}, sync[2] = {-1, -1}, in[2] = {-1, -1}, out[2] = {-1, -1},
         errp[2] = {-1, -1};
     struct sbx__sandbox *sb = calloc(1, sizeof(*sb));
+    struct sbx__seccomp_filter filter = {.owned = false};
+    struct sbx__landlock_paths ll;
     int r;
     if (!sb)
         return sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_SPAWN, ENOMEM, "allocating");
-    sb->pidfd = sb->ctl_fd = sb->stdin_w = sb->stdout_r = sb->stderr_r = -1;
+    sb->pidfd = sb->ctl_fd = sb->stdin_w = sb->stdout_r = sb->stderr_r = sb->notify_fd = -1;
     sbx__cgroup_init(&sb->cg);
     if ((r = setup_cgroup(l, sb, err)) < 0) {
         free(sb);
         return r;
     }
+    if ((r = prepare_security(l, sb, &filter, &ll, err)) < 0)
+        goto fail;
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0) {
         r = sbx__error_errno(err, SBX_STAGE_SPAWN, "socketpair");
         goto fail;
@@ -214,6 +244,9 @@ int sbx__linux_spawn(const struct sbx__launch *l, const struct sbx__identity *id
         .stdio = {in[0], out[1], errp[1]},
         .privileged = id->privileged,
         .rlimit_fallback = !sb->have_cg,
+        .seccomp = &filter,
+        .landlock = sb->landlock_abi ? &ll : NULL,
+        .landlock_abi = sb->landlock_abi,
     };
     int pidfd = -1;
     struct clone_args ca = {
@@ -240,6 +273,7 @@ int sbx__linux_spawn(const struct sbx__launch *l, const struct sbx__identity *id
         close(errp[0]);
         sbx__init_main(&args);
     }
+    sbx__seccomp_filter_done(&filter);
     sb->pid = (pid_t)pid;
     sb->pidfd = pidfd;
     sb->ctl_fd = ctl[0];
@@ -264,6 +298,7 @@ int sbx__linux_spawn(const struct sbx__launch *l, const struct sbx__identity *id
         return sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_SPAWN, -r, "releasing init");
     return 0;
 fail:
+    sbx__seccomp_filter_done(&filter);
     if (sb->have_cg) {
         sb->cg.ops->destroy(&sb->cg);
         sbx__cgroup_close(&sb->cg);

@@ -33,7 +33,7 @@
 
 enum {
     TAG_PIDFD = 1, TAG_CTL, TAG_OUT, TAG_ERR, TAG_SRC, TAG_SINK, TAG_TIMER, TAG_CANCEL, TAG_TICK,
-    TAG_CPU, TAG_OUTPUT, /* kill reasons only */
+    TAG_NOTIFY, TAG_CPU, TAG_OUTPUT, /* kill reasons only */
 };
 
 struct relay { /* caller's stdin -> program's stdin pipe */
@@ -262,17 +262,51 @@ static void check_cgroup(struct sup *s)
         kill_run(s, TAG_CPU);
 }
 
+/* ---- seccomp notifications ---- */
+
+/* The program's listener arrived with its message: watch it (one per run). */
+static void take_listener(struct sup *s, int *fd)
+{
+    if (s->sb->notify_fd >= 0 || watch(s->ep, *fd, EPOLLIN, TAG_NOTIFY) < 0)
+        return; /* the caller closes it */
+    s->sb->notify_fd = *fd;
+    s->sb->seccomp_loaded = 1;
+    *fd = -1;
+}
+
+/* SECURITY: every notification is a refused call (answered EPERM) and becomes an event. */
+static void read_notification(struct sup *s)
+{
+    struct sbx__seccomp_event e;
+    int r = sbx__seccomp_handle_notification(s->sb->notify_fd, &e);
+    if (r == 1) {
+        char detail[160];
+        sbx__seccomp_event_format(&e, detail, sizeof(detail));
+        sbx__result_event(s->res, "blocked_syscall", sbx__now_ns(), s->l->t0_ns, "%s", detail);
+    } else if (r < 0) { /* no process left that uses the filter, or a failure: the kernel
+                         * answers ENOSYS to any later call once the listener is closed */
+        unwatch(s->ep, s->sb->notify_fd);
+        close(s->sb->notify_fd);
+        s->sb->notify_fd = -1;
+    }
+}
+
 static void read_ctl(struct sup *s)
 {
     for (;;) {
         struct sbx__msg m;
-        ssize_t n = recv(s->sb->ctl_fd, &m, sizeof(m), MSG_DONTWAIT | MSG_TRUNC);
-        if (n < 0 && errno == EINTR)
+        int fd = -1;
+        ssize_t n = sbx__recv_fd(s->sb->ctl_fd, &m, sizeof(m), MSG_DONTWAIT | MSG_TRUNC, &fd);
+        if (n == -EINTR)
             continue;
         if (n == 0) /* every writer is gone (init exited): stop watching the hang-up */
             unwatch(s->ep, s->sb->ctl_fd);
         if (n <= 0)
             return;
+        if ((size_t)n == sizeof(m) && m.type == SBX_MSG_SECCOMP_FD && fd >= 0)
+            take_listener(s, &fd);
+        if (fd >= 0)
+            close(fd); /* SECURITY: no other message may bring an fd */
         if ((size_t)n != sizeof(m))
             continue; /* not one of ours */
         m.error.message[sizeof(m.error.message) - 1] = '\0';
@@ -280,6 +314,8 @@ static void read_ctl(struct sup *s)
             sbx__result_timing(s->res, sbx__stage_label(m.stage), m.t_ns, s->l->t0_ns);
             if (m.stage == SBX_ST_EXEC)
                 check_cgroup(s); /* a first pids sample: init and the program */
+            if (m.stage == SBX_ST_LANDLOCK)
+                s->sb->landlock_applied = 1;
         }
         else if (m.type == SBX_MSG_ERROR && !s->have_error) {
             s->have_error = 1;
@@ -420,6 +456,7 @@ static void dispatch(struct sup *s, int tag)
             check_cgroup(s);
         break;
     }
+    case TAG_NOTIFY: read_notification(s); break;
     case TAG_CANCEL:
         record_cancel(s);
         kill_run(s, TAG_CANCEL);
