@@ -121,7 +121,9 @@ int sbx_interpreter_resolve(const struct sbx_runtime *rt, const char *override,
         if (override[0] != '/')
             return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_RUNTIME, 0,
                               "interpreter '%.300s': must be an absolute path", override);
-        snprintf(candidate, sizeof(candidate), "%s", override);
+        if (snprintf(candidate, sizeof(candidate), "%s", override) >= (int)sizeof(candidate))
+            return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_RUNTIME, ENAMETOOLONG,
+                              "interpreter '%.100s...'", override);
     } else if (access(rt->default_interpreter, X_OK) == 0) {
         snprintf(candidate, sizeof(candidate), "%s", rt->default_interpreter);
     } else if (search_path(rt, search ? search : getenv("PATH"), candidate) < 0) {

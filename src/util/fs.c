@@ -73,35 +73,60 @@ int sbx__copy_into(int src_fd, int dirfd, const char *name, mode_t mode, uint64_
     return 0;
 }
 
-static int rm_children(int dfd, dev_t dev);
+/*
+ * Removal. One fd is held per level, so a tree deeper than the fd limit could not be walked:
+ * below HOIST_DEPTH a directory is renamed up into the tree's top (same file system, checked)
+ * and removed by a later pass. Each level makes one pass; the top makes passes while they
+ * make progress, so an entry that cannot be removed costs passes x entries, never
+ * passes^depth.
+ */
+#define HOIST_DEPTH 128
 
-static int rm_entry(int dirfd, const char *name, dev_t dev)
+struct rm_ctx {
+    dev_t dev;
+    int top_fd;
+    unsigned long progress; /* entries removed or hoisted */
+    unsigned hoisted;
+};
+
+static int rm_children(struct rm_ctx *c, int dfd, int depth);
+
+static int rm_entry(struct rm_ctx *c, int dirfd, const char *name, int depth)
 {
     struct stat st;
     if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
         return errno == ENOENT ? 0 : -errno;
-    if (!S_ISDIR(st.st_mode))
-        return unlinkat(dirfd, name, 0) < 0 && errno != ENOENT ? -errno : 0;
-    if (st.st_dev != dev)
+    if (!S_ISDIR(st.st_mode)) {
+        if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
+            return -errno;
+        c->progress++;
+        return 0;
+    }
+    if (st.st_dev != c->dev)
         return -EXDEV; /* a mount point: never descend into another file system */
     if ((st.st_mode & 0700) != 0700)
         (void)!fchmodat(dirfd, name, 0700, 0); /* the program may have made it unreadable */
-    int r = 0;
-    /* A directory changed while it is read (the program may still be running when a stale run
-     * is reaped) can hide an entry from one pass: retry a few times while it is not empty. */
-    for (int pass = 0; pass < 3; pass++) {
-        int dfd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        r = dfd < 0 ? -errno : rm_children(dfd, dev); /* closes dfd */
-        if (unlinkat(dirfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
-            return r;
-        if (errno != ENOTEMPTY && errno != EEXIST)
-            return r < 0 ? r : -errno;
+    if (depth >= HOIST_DEPTH) {
+        char to[32];
+        snprintf(to, sizeof(to), ".sbx-deep-%u", c->hoisted++);
+        if (renameat(dirfd, name, c->top_fd, to) == 0) {
+            c->progress++;
+            return 0;
+        }
     }
-    return r < 0 ? r : -ENOTEMPTY;
+    int dfd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int r = dfd < 0 ? -errno : rm_children(c, dfd, depth + 1); /* closes dfd */
+    if (unlinkat(dirfd, name, AT_REMOVEDIR) == 0) {
+        c->progress++;
+        return r;
+    }
+    if (errno == ENOENT)
+        return r;
+    return r < 0 ? r : -errno;
 }
 
 /* Takes ownership of dfd. */
-static int rm_children(int dfd, dev_t dev)
+static int rm_children(struct rm_ctx *c, int dfd, int depth)
 {
     DIR *d = fdopendir(dfd);
     if (!d) {
@@ -114,7 +139,7 @@ static int rm_children(int dfd, dev_t dev)
     while ((de = readdir(d))) {
         if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
             continue;
-        int k = rm_entry(dirfd(d), de->d_name, dev);
+        int k = rm_entry(c, dirfd(d), de->d_name, depth);
         if (k < 0 && r == 0)
             r = k;
     }
@@ -127,7 +152,34 @@ int sbx__rm_rf_at(int dirfd, const char *name)
     struct stat st;
     if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
         return errno == ENOENT ? 0 : -errno;
-    return rm_entry(dirfd, name, st.st_dev);
+    struct rm_ctx c = {.dev = st.st_dev, .top_fd = -1};
+    if (!S_ISDIR(st.st_mode))
+        return rm_entry(&c, dirfd, name, 0);
+    if ((st.st_mode & 0700) != 0700)
+        (void)!fchmodat(dirfd, name, 0700, 0);
+    c.top_fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (c.top_fd < 0)
+        return -errno;
+    int r = 0;
+    for (int pass = 0; pass < 1000; pass++) {
+        unsigned long before = c.progress;
+        int top = openat(c.top_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        r = top < 0 ? -errno : rm_children(&c, top, 1);
+        if (unlinkat(dirfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT) {
+            r = 0;
+            break;
+        }
+        if (errno != ENOTEMPTY && errno != EEXIST) {
+            r = r < 0 ? r : -errno;
+            break;
+        }
+        if (c.progress == before && pass >= 2) { /* three passes without progress: give up */
+            r = r < 0 ? r : -ENOTEMPTY;
+            break;
+        }
+    }
+    close(c.top_fd);
+    return r;
 }
 
 int sbx__private_dir(const char *path, uid_t uid)

@@ -43,11 +43,15 @@ int sbx__parse_decimal(const char *s, double min, double max, double *ret)
         return -EINVAL;
     if (dot && !all_digits(dot + 1, strlen(dot + 1)))
         return -EINVAL;
-    if (int_len > 15)
+    size_t zeros = 0;
+    while (zeros + 1 < int_len && s[zeros] == '0')
+        zeros++;
+    if (int_len - zeros > 15)
         return -ERANGE;
     errno = 0;
     double v = strtod(s, NULL);
-    if (errno || !isfinite(v))
+    /* An underflow (a tiny fraction) is still a number inside the range; an overflow is not. */
+    if ((errno && !(errno == ERANGE && v < 1)) || !isfinite(v))
         return -ERANGE;
     if (v < min || v > max)
         return -ERANGE;

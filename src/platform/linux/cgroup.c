@@ -283,7 +283,7 @@ int sbx__cgroup_reap_stale(struct sbx__cgroup *cg, int (*is_live)(const char *id
     for (int i = 0; i < SBX_CG__N; i++) {
         if (cg->parent_fd[i] < 0 || cg->alias[i] != i)
             continue;
-        int fd = fcntl(cg->parent_fd[i], F_DUPFD_CLOEXEC, 3);
+        int fd = openat(cg->parent_fd[i], ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
         if (!d) {
             if (fd >= 0)

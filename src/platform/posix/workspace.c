@@ -94,7 +94,8 @@ int sbx__workspace_is_live(const char *id, void *base_fd_ptr)
 
 int sbx__workspace_reap_stale(int base_fd)
 {
-    int dup_fd = fcntl(base_fd, F_DUPFD_CLOEXEC, 3);
+    /* A new open file description: a dup would share (and leave) the read position. */
+    int dup_fd = openat(base_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dup_fd < 0)
         return 0;
     DIR *d = fdopendir(dup_fd);
