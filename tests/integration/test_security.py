@@ -181,7 +181,7 @@ def test_hostile_syscall(sbx, victim, case):
     assert tracer_of(victim.pid) == 0
 
 
-def test_tiocsti_carries_the_request(sbx, victim):
+def test_tiocsti_carries_the_request(sbx):
     """The event says which ioctl: the request, junk bits included, is in the arguments."""
     r, rep = sbx.run_json("run", sbx.prog("hostile_syscalls.py"), "--", "tiocsti")
     details = [d for _, d in blocked(rep)]

@@ -69,7 +69,9 @@ int sbx__seccomp_load(const struct sbx__seccomp_filter *f, int *ret_notify_fd,
     /* The allowlist first: `report` and the calls that follow (sendmsg, close, execve) pass it. */
     if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &f->allow) < 0)
         return sbx__error_errno(err, SBX_STAGE_EXEC, "seccomp: loading the allowlist");
-    /* The kernel creates the listener close-on-exec. */
+    /* SECURITY: the allowlist alone lets the dangerous calls through (`report` refuses them):
+     * on failure below the caller must not exec, and init's program_main exits. The kernel
+     * creates the listener close-on-exec. */
     long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
                       &f->report);
     if (fd < 0)

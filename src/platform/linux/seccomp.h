@@ -70,7 +70,8 @@ SBX_INTERNAL void sbx__seccomp_filter_done(struct sbx__seccomp_filter *f);
 /*
  * Install both filters in the calling process (which must have no_new_privs set) and return the
  * listener fd (close-on-exec) in *ret_notify_fd. No allocation, no libseccomp: safe between
- * clone and exec. 0 or a negative errno (err set).
+ * clone and exec. 0 or a negative errno (err set); after a failure the process may hold the
+ * allowlist without the report filter, so it must exit rather than exec.
  */
 SBX_INTERNAL int sbx__seccomp_load(const struct sbx__seccomp_filter *f, int *ret_notify_fd,
                                    struct sbx_error *err);
