@@ -267,7 +267,7 @@ def test_cpu_spin_threads(sbx, health, prog, threads):
                 "wall %.0f ms >= cpu %.0f ms on a host that was otherwise idle (%.0f ms of "
                 "other CPU in %.0f ms)" % (wall, cpu["total"], others_ms, r.elapsed * 1000))
     else:
-        assert rep["enforcement"]["cpu_time"] == "rlimit-cpu", rep["enforcement"]
+        assert rep["enforcement"]["cpu_time"] == "proc-poll+rlimit-cpu", rep["enforcement"]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -273,7 +273,9 @@ Test(cgroup, parent_override_is_used)
 static int live_only_keep(const char *id, void *ud)
 {
     (void)ud;
-    return strcmp(id, "keep") == 0;
+    if (!strcmp(id, "keep"))
+        return 1;
+    return !strcmp(id, "known-dead") ? 0 : -1;
 }
 
 Test(cgroup, stale_run_cgroups_are_reaped)
@@ -284,7 +286,10 @@ Test(cgroup, stale_run_cgroups_are_reaped)
     put("user.slice/app.scope/sbx-supervisor/.keepdir", "");
     put("user.slice/app.scope/other/.keepdir", "");
     put("user.slice/app.scope/sbx-young/.keepdir", "");
+    put("user.slice/app.scope/sbx-known-dead/.keepdir", "");
     char p0[512];
+    snprintf(p0, sizeof(p0), "%s/user.slice/app.scope/sbx-known-dead/.keepdir", root);
+    unlink(p0); /* young, but its run is known dead (this process reaped its workspace) */
     snprintf(p0, sizeof(p0), "%s/user.slice/app.scope/sbx-dead/.keepdir", root);
     unlink(p0); /* an empty dir, as a cgroup whose tasks are gone looks to rmdir */
     snprintf(p0, sizeof(p0), "%s/user.slice/app.scope/sbx-young/.keepdir", root);
@@ -298,7 +303,7 @@ Test(cgroup, stale_run_cgroups_are_reaped)
     struct sbx_error err = {0};
     cr_assert_eq(sbx__cgroup_open_parent(root_fd, "0::/user.slice/app.scope\n", NULL, all, &cg,
                                          &err), 0);
-    cr_assert_eq(sbx__cgroup_reap_stale(&cg, live_only_keep, NULL), 1);
+    cr_assert_eq(sbx__cgroup_reap_stale(&cg, live_only_keep, NULL), 2);
     cr_assert_not_null(get("user.slice/app.scope/sbx-keep/x"), "a live run's cgroup stays");
     struct stat st;
     char p[512];
@@ -308,6 +313,8 @@ Test(cgroup, stale_run_cgroups_are_reaped)
     cr_assert_eq(stat(p, &st), 0, "the supervisor leaf stays");
     snprintf(p, sizeof(p), "%s/user.slice/app.scope/sbx-young", root);
     cr_assert_eq(stat(p, &st), 0, "a cgroup made a moment ago stays");
+    snprintf(p, sizeof(p), "%s/user.slice/app.scope/sbx-known-dead", root);
+    cr_assert_eq(stat(p, &st), -1, "a known-dead run's cgroup goes at once");
     snprintf(p, sizeof(p), "%s/user.slice/app.scope/other", root);
     cr_assert_eq(stat(p, &st), 0, "cgroups we did not make stay");
     sbx__cgroup_close(&cg);

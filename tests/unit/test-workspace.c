@@ -466,13 +466,13 @@ Test(workspace, is_live)
     struct sbx__workspace ws = create(0, geteuid(), getegid());
     int base = open(base_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     cr_assert_eq(sbx__workspace_is_live(ws.id, &base), 1);
-    cr_assert_eq(sbx__workspace_is_live("no-such-run", &base), 0);
+    cr_assert_eq(sbx__workspace_is_live("no-such-run", &base), -1, "no lock: unknown");
     static char long_id[400];
     memset(long_id, 'a', sizeof(long_id) - 1);
-    cr_assert_eq(sbx__workspace_is_live(long_id, &base), 0);
+    cr_assert_eq(sbx__workspace_is_live(long_id, &base), -1);
     char id[40];
     snprintf(id, sizeof(id), "%s", ws.id);
     cr_assert_eq(sbx__workspace_finish(&ws, 0), 0);
-    cr_assert_eq(sbx__workspace_is_live(id, &base), 0);
+    cr_assert_eq(sbx__workspace_is_live(id, &base), -1, "finished: no lock, unknown");
     close(base);
 }

@@ -118,7 +118,7 @@ static void enforcement(const struct sbx__launch *l, const struct sbx__sandbox *
     sbx__result_enforce(res, "timeout", p->timeout_s > 0 ? "supervisor-timer" : "none");
     limit_entry(res, "memory", sb->mem_mode, sb, "rlimit-data");
     limit_entry(res, "processes", sb->pids_mode, sb, "rlimit-nproc");
-    limit_entry(res, "cpu_time", sb->cpu_time_mode, sb, "rlimit-cpu");
+    limit_entry(res, "cpu_time", sb->cpu_time_mode, sb, "proc-poll+rlimit-cpu");
     limit_entry(res, "cpus", sb->cpus_mode, sb, "unavailable");
     if (p->memory_limit_bytes && sb->mem_mode == SBX_LIMIT_CGROUP)
         sbx__result_enforce(res, "swap", "off");

@@ -294,15 +294,19 @@ int sbx__cgroup_reap_stale(struct sbx__cgroup *cg, int (*is_live)(const char *id
         time_t now = time(NULL);
         while ((de = readdir(d))) {
             struct stat st;
-            /* SECURITY/robustness: is_live() only knows the runs of one workspace root, and
-             * another caller's run makes its cgroup a moment before it moves into it; so only
-             * a cgroup older than a minute is a leftover (a live one holds tasks and cannot be
-             * removed anyway). */
             if (strncmp(de->d_name, "sbx-", 4) || !strcmp(de->d_name, "sbx-supervisor") ||
-                fstatat(cg->parent_fd[i], de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-                now - st.st_mtime < SBX_CG_STALE_AGE_S || is_live(de->d_name + 4, ud))
+                fstatat(cg->parent_fd[i], de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
                 continue;
-            removed += unlinkat(cg->parent_fd[i], de->d_name, AT_REMOVEDIR) == 0;
+            int live = is_live(de->d_name + 4, ud);
+            if (live == 0) { /* known dead: its tasks may still be exiting, so wait a little */
+                removed += sbx__cg_rmdir(cg->parent_fd[i], de->d_name) == 0;
+                continue;
+            }
+            /* Unknown (another workspace root's run, which makes its cgroup a moment before
+             * it moves in): only a cgroup older than a minute is a leftover; one with tasks
+             * cannot be removed anyway. */
+            if (live < 0 && now - st.st_mtime >= SBX_CG_STALE_AGE_S)
+                removed += unlinkat(cg->parent_fd[i], de->d_name, AT_REMOVEDIR) == 0;
         }
         closedir(d);
     }

@@ -92,8 +92,8 @@ SBX_INTERNAL int sbx__cgroup_open_parent(int root_fd, const char *self_cgroup,
 
 #define SBX_CG_STALE_AGE_S 60
 
-/* Remove run cgroups "sbx-<id>" under the parent that are older than SBX_CG_STALE_AGE_S and
- * for which is_live(id) is false (a cgroup that still holds tasks cannot be removed). */
+/* Remove run cgroups "sbx-<id>" under the parent whose run is dead: is_live(id) 0 (known
+ * dead), or -1 (unknown) and older than SBX_CG_STALE_AGE_S. 1 means live: kept. */
 SBX_INTERNAL int sbx__cgroup_reap_stale(struct sbx__cgroup *cg, int (*is_live)(const char *id,
                                                                                void *ud),
                                         void *ud);

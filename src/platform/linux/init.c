@@ -23,6 +23,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -177,11 +178,76 @@ static _Noreturn void program_main(const struct sbx__init_args *a)
  * SIGTERM (sent by the supervisor at a limit, or by the program itself, which only ends its
  * own run) kills every process of the namespace.
  */
-static int wait_program(int sfd, pid_t child)
+/*
+ * CPU time of every process of the namespace, in microseconds: the reaped ones from init's
+ * rusage, the live ones (with the children they reaped) from /proc/PID/stat, on clock ticks.
+ * Used only without a cgroup, where nothing else sees the run's total.
+ */
+static uint64_t namespace_cpu_us(void)
 {
+    struct rusage ru;
+    getrusage(RUSAGE_CHILDREN, &ru);
+    uint64_t us = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000u +
+                  (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+    long hz = sysconf(_SC_CLK_TCK);
+    DIR *d = opendir("/proc");
+    struct dirent *de;
+    while (d && hz > 0 && (de = readdir(d))) {
+        if (de->d_name[0] < '1' || de->d_name[0] > '9' || !strcmp(de->d_name, "1"))
+            continue;
+        char path[64], buf[1024];
+        snprintf(path, sizeof(path), "/proc/%.20s/stat", de->d_name);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+        if (fd >= 0)
+            close(fd);
+        if (n <= 0)
+            continue;
+        buf[n] = '\0';
+        char *p = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
+        unsigned long long f[5] = {0};
+        if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %llu %llu",
+                        &f[0], &f[1], &f[2], &f[3]) == 4)
+            us += (f[0] + f[1] + f[2] + f[3]) * 1000000u / (uint64_t)hz;
+    }
+    if (d)
+        closedir(d);
+    return us;
+}
+
+/* Without a cgroup, a tick that ends the run at limit + grace of CPU time (RLIMIT_CPU only
+ * sees one process, in whole seconds). Returns a timerfd or -1. */
+static int fallback_cpu_timer(const struct sbx__init_args *a, uint64_t *ret_kill_us)
+{
+    double lim = a->launch->policy->cpu_time_limit_s;
+    if (!a->rlimit_fallback || lim <= 0)
+        return -1;
+    double grace = fmin(0.5, fmax(0.05, lim * 0.1));
+    *ret_kill_us = (uint64_t)((lim + grace) * 1e6);
+    int t = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+    struct itimerspec its = {.it_value = {0, 10000000}, .it_interval = {0, 10000000}};
+    if (t >= 0 && timerfd_settime(t, 0, &its, NULL) < 0) {
+        close(t);
+        t = -1;
+    }
+    return t;
+}
+
+static int wait_program(const struct sbx__init_args *a, int sfd, pid_t child)
+{
+    uint64_t kill_us = 0;
+    int status = 0x7f00; /* exit 127 if the program were lost, which cannot happen */
+    int tfd = fallback_cpu_timer(a, &kill_us);
+    struct pollfd pf[2] = {{.fd = sfd, .events = POLLIN}, {.fd = tfd, .events = POLLIN}};
     for (;;) {
+        if (poll(pf, tfd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
+            break;
+        uint64_t ticks;
+        if (tfd >= 0 && (pf[1].revents & POLLIN) && read(tfd, &ticks, sizeof(ticks)) > 0 &&
+            namespace_cpu_us() >= kill_us)
+            kill(-1, SIGKILL);
         struct signalfd_siginfo si;
-        ssize_t n = read(sfd, &si, sizeof(si));
+        ssize_t n = (pf[0].revents & POLLIN) ? read(sfd, &si, sizeof(si)) : 0;
         if (n < 0 && errno == EINTR)
             continue;
         if (n == (ssize_t)sizeof(si) && si.ssi_signo == SIGTERM)
@@ -189,11 +255,17 @@ static int wait_program(int sfd, pid_t child)
         int st;
         pid_t w;
         while ((w = waitpid(-1, &st, __WALL | WNOHANG)) > 0)
-            if (w == child)
-                return st;
+            if (w == child) {
+                status = st;
+                goto done;
+            }
         if (w < 0 && errno == ECHILD)
-            return 0x7f00; /* cannot happen: the program is our child */
+            break; /* cannot happen: the program is our child */
     }
+done:
+    if (tfd >= 0)
+        close(tfd);
+    return status;
 }
 
 /*
@@ -435,7 +507,7 @@ void sbx__init_main(const struct sbx__init_args *a)
     for (int i = 0; i < 3; i++)
         close(a->stdio[i]);
     close(l->program_fd);
-    int status = wait_program(sfd, child);
+    int status = wait_program(a, sfd, child);
     end_everything();
     if (plan.keep_fd >= 0) {
         struct copy_budget b = {.entries = 100000};

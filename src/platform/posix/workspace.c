@@ -65,6 +65,15 @@ int sbx__workspace_base(const char *root, char *ret_path, struct sbx_error *err)
     return fd;
 }
 
+/*
+ * Ids of the runs this thread found dead and reaped, so that their cgroups (made under
+ * another parent, reaped later in the same run) can go at once: by then their lock files
+ * are gone. Thread-local, bounded; a library static because the two reapers are far apart.
+ */
+#define REAPED_MAX 16
+static __thread char reaped_ids[REAPED_MAX][40];
+static __thread unsigned reaped_next;
+
 static int lock_is_stale(int base_fd, const char *lock_name)
 {
     _cleanup_close_ int fd = openat(base_fd, lock_name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
@@ -77,18 +86,22 @@ static int lock_is_stale(int base_fd, const char *lock_name)
     snprintf(dir, sizeof(dir), "%.*s", (int)(strlen(lock_name) - strlen(".lock")), lock_name);
     sbx__rm_rf_at(base_fd, dir);
     unlinkat(base_fd, lock_name, 0);
+    snprintf(reaped_ids[reaped_next++ % REAPED_MAX], sizeof(reaped_ids[0]), "%.39s", dir + 4);
     return 1;
 }
 
 int sbx__workspace_is_live(const char *id, void *base_fd_ptr)
 {
+    for (unsigned i = 0; i < REAPED_MAX; i++)
+        if (!strcmp(reaped_ids[i], id))
+            return 0;
     int base_fd = *(const int *)base_fd_ptr;
     char name[NAME_MAX + 1];
     if (snprintf(name, sizeof(name), "run-%s.lock", id) >= (int)sizeof(name))
-        return 0;
+        return -1;
     _cleanup_close_ int fd = openat(base_fd, name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
-        return 0;
+        return -1; /* not ours to know: another workspace root, or long gone */
     return flock(fd, LOCK_SH | LOCK_NB) < 0; /* held exclusively by its supervisor */
 }
 

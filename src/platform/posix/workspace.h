@@ -50,7 +50,8 @@ SBX_INTERNAL int sbx__workspace_create(int base_fd, const char *base_path, int s
 /* Remove the run dir (unless keep) and release the lock; always closes every fd. */
 SBX_INTERNAL int sbx__workspace_finish(struct sbx__workspace *ws, int keep);
 
-/* Whether run <id> under the base dir (*(int *)base_fd_ptr) has a live supervisor. */
+/* Whether run <id> has a live supervisor: 1 yes (its lock in the base dir *(int *)base_fd_ptr
+ * is held), 0 no (the lock is free, or this thread reaped it), -1 unknown (no lock there). */
 SBX_INTERNAL int sbx__workspace_is_live(const char *id, void *base_fd_ptr);
 
 /* A fresh random id (32 hex digits, 8-4-4-4-12 grouping as a UUID v4). */
