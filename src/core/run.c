@@ -245,8 +245,6 @@ static int launch(struct run_ctx *c, uint64_t t0, struct sbx_result *res, struct
     };
     struct sbx__sandbox *sb = NULL;
     int r = be->spawn(&l, &c->id, &sb, err);
-    if (r == 0)
-        sbx__result_timing(res, "spawned", sbx__now_ns(), t0);
     if (r == 0 && be->supervise(sb, &l, res) < 0 && res->status != SBX_STATUS_INTERNAL_ERROR)
         res->status = SBX_STATUS_INTERNAL_ERROR;
     if (r == 0)
@@ -263,8 +261,16 @@ static void finish(struct run_ctx *c, struct sbx_result *res, uint64_t t0)
     if (c->ws.base_fd >= 0 || c->ws.lock_fd >= 0)
         sbx__workspace_finish(&c->ws, keep);
     SBX_BACKEND->release(&c->id);
-    if (res)
+    if (res) {
         sbx__result_timing(res, "cleaned_up", sbx__now_ns(), t0);
+        /* Stamps come from the supervisor and from init: put them in time order. */
+        for (size_t i = 1; i < res->n_timings; i++)
+            for (size_t j = i; j > 0 && res->timings[j].at_us < res->timings[j - 1].at_us; j--) {
+                struct sbx_timing t = res->timings[j];
+                res->timings[j] = res->timings[j - 1];
+                res->timings[j - 1] = t;
+            }
+    }
     if (c->program_fd >= 0)
         close(c->program_fd);
     sbx__strv_done(&c->argv);

@@ -74,7 +74,7 @@ def test_quiet_and_timings(sbx):
     r = sbx.run("run", "--quiet", "--timings", sbx.prog("hello.py"))
     assert r.returncode == 0 and r.out == "hello from python\n", r
     assert r.err.startswith("rusty-sandbox: timings"), r
-    for stage in ("workspace_ready", "spawned", "exec", "cleaned_up"):
+    for stage in ("workspace_ready", "cloned", "exec", "cleaned_up"):
         assert stage in r.err, r
 
 

@@ -103,7 +103,10 @@ struct sbx__sandbox {
     int notify_fd;    /* the program's seccomp listener, once received; else -1 */
     int landlock_abi; /* what the kernel offers (0: none) */
     int landlock_applied, seccomp_loaded; /* the program said so before exec */
-    uint64_t t_clone_ns;
+    uint64_t t_clone_ns;    /* just before clone3 */
+    uint64_t t_cloned_ns;   /* clone3 returned */
+    uint64_t t_attached_ns; /* v1: moved into its cgroup (0: no move) */
+    uint64_t t_released_ns; /* id maps written, init told to go on */
 };
 
 #endif

@@ -274,6 +274,7 @@ int sbx__linux_spawn(const struct sbx__launch *l, const struct sbx__identity *id
         sbx__init_main(&args);
     }
     sbx__seccomp_filter_done(&filter);
+    sb->t_cloned_ns = sbx__now_ns();
     sb->pid = (pid_t)pid;
     sb->pidfd = pidfd;
     sb->ctl_fd = ctl[0];
@@ -287,11 +288,18 @@ int sbx__linux_spawn(const struct sbx__launch *l, const struct sbx__identity *id
     close(errp[1]);
     *ret = sb; /* from here on the caller's destroy() kills and reaps init */
     /* v1: init waits on sync_fd until it is inside the cgroup, so nothing runs unlimited. */
-    if ((cg_fd < 0 && sb->have_cg && (r = sb->cg.ops->attach(&sb->cg, sb->pid, err)) < 0) ||
-        (r = write_id_maps(sb->pid, id, err)) < 0) {
+    if (cg_fd < 0 && sb->have_cg) {
+        if ((r = sb->cg.ops->attach(&sb->cg, sb->pid, err)) < 0) {
+            close(sync[1]);
+            return r;
+        }
+        sb->t_attached_ns = sbx__now_ns();
+    }
+    if ((r = write_id_maps(sb->pid, id, err)) < 0) {
         close(sync[1]);
         return r;
     }
+    sb->t_released_ns = sbx__now_ns();
     r = sbx__write_all(sync[1], "x", 1);
     close(sync[1]);
     if (r < 0)
