@@ -30,14 +30,6 @@ static int mk(struct sbx__cgroup *cg, int i, struct sbx_error *err)
     return 0;
 }
 
-static int set(int fd, const char *file, const char *value, struct sbx_error *err)
-{
-    int r = sbx__cg_write(fd, file, value);
-    if (r < 0)
-        return sbx__error(err, SBX_ERR_HOST, SBX_STAGE_SPAWN, -r, "writing %s = %s", file, value);
-    return 0;
-}
-
 static int limits(struct sbx__cgroup *cg, const struct sbx__cg_limits *lim, struct sbx_error *err)
 {
     char v[32];
@@ -45,26 +37,26 @@ static int limits(struct sbx__cgroup *cg, const struct sbx__cg_limits *lim, stru
     if (lim->memory_bytes) {
         int fd = cg->dir_fd[SBX_CG_MEMORY];
         snprintf(v, sizeof(v), "%llu", (unsigned long long)lim->memory_bytes);
-        if ((r = set(fd, "memory.limit_in_bytes", v, err)) < 0)
+        if ((r = sbx__cg_set(fd, "memory.limit_in_bytes", v, err)) < 0)
             return r;
         /* Swap off: memory+swap capped at the same value where the kernel accounts swap,
          * else swappiness 0 for this cgroup. */
         if (faccessat(fd, "memory.memsw.limit_in_bytes", F_OK, 0) == 0)
-            r = set(fd, "memory.memsw.limit_in_bytes", v, err);
+            r = sbx__cg_set(fd, "memory.memsw.limit_in_bytes", v, err);
         else
-            r = set(fd, "memory.swappiness", "0", err);
+            r = sbx__cg_set(fd, "memory.swappiness", "0", err);
         if (r < 0)
             return r;
     }
     if (lim->pids) {
         snprintf(v, sizeof(v), "%llu", (unsigned long long)lim->pids);
-        if ((r = set(cg->dir_fd[SBX_CG_PIDS], "pids.max", v, err)) < 0)
+        if ((r = sbx__cg_set(cg->dir_fd[SBX_CG_PIDS], "pids.max", v, err)) < 0)
             return r;
     }
     if (lim->cpus > 0) {
         snprintf(v, sizeof(v), "%lld", (long long)(lim->cpus * 100000.0 + 0.5));
-        if ((r = set(cg->dir_fd[SBX_CG_CPU], "cpu.cfs_period_us", "100000", err)) < 0 ||
-            (r = set(cg->dir_fd[SBX_CG_CPU], "cpu.cfs_quota_us", v, err)) < 0)
+        if ((r = sbx__cg_set(cg->dir_fd[SBX_CG_CPU], "cpu.cfs_period_us", "100000", err)) < 0 ||
+            (r = sbx__cg_set(cg->dir_fd[SBX_CG_CPU], "cpu.cfs_quota_us", v, err)) < 0)
             return r;
     }
     return 0;

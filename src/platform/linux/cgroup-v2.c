@@ -53,38 +53,30 @@ static int enable_controllers(struct sbx__cgroup *cg, struct sbx_error *err)
     return 0;
 }
 
-static int set(int fd, const char *file, const char *value, struct sbx_error *err)
-{
-    int r = sbx__cg_write(fd, file, value);
-    if (r < 0)
-        return sbx__error(err, SBX_ERR_HOST, SBX_STAGE_SPAWN, -r, "writing %s = %s", file, value);
-    return 0;
-}
-
 static int limits(int fd, const struct sbx__cg_limits *lim, struct sbx_error *err)
 {
     char v[48];
     int r;
     if (lim->memory_bytes) {
         snprintf(v, sizeof(v), "%llu", (unsigned long long)lim->memory_bytes);
-        if ((r = set(fd, "memory.max", v, err)) < 0)
+        if ((r = sbx__cg_set(fd, "memory.max", v, err)) < 0)
             return r;
         if (faccessat(fd, "memory.swap.max", F_OK, 0) == 0 &&
-            (r = set(fd, "memory.swap.max", "0", err)) < 0)
+            (r = sbx__cg_set(fd, "memory.swap.max", "0", err)) < 0)
             return r;
         /* One OOM kill ends the whole run, so the verdict is never a half-dead program. */
         if (faccessat(fd, "memory.oom.group", F_OK, 0) == 0 &&
-            (r = set(fd, "memory.oom.group", "1", err)) < 0)
+            (r = sbx__cg_set(fd, "memory.oom.group", "1", err)) < 0)
             return r;
     }
     if (lim->pids) {
         snprintf(v, sizeof(v), "%llu", (unsigned long long)lim->pids);
-        if ((r = set(fd, "pids.max", v, err)) < 0)
+        if ((r = sbx__cg_set(fd, "pids.max", v, err)) < 0)
             return r;
     }
     if (lim->cpus > 0) {
         snprintf(v, sizeof(v), "%lld 100000", (long long)(lim->cpus * 100000.0 + 0.5));
-        if ((r = set(fd, "cpu.max", v, err)) < 0)
+        if ((r = sbx__cg_set(fd, "cpu.max", v, err)) < 0)
             return r;
     }
     return 0;

@@ -50,6 +50,14 @@ int sbx__cg_write(int dirfd, const char *file, const char *value)
     return r;
 }
 
+int sbx__cg_set(int dirfd, const char *file, const char *value, struct sbx_error *err)
+{
+    int r = sbx__cg_write(dirfd, file, value);
+    if (r < 0)
+        return sbx__error(err, SBX_ERR_HOST, SBX_STAGE_SPAWN, -r, "writing %s = %s", file, value);
+    return 0;
+}
+
 int sbx__cg_read(int dirfd, const char *file, char *buf, size_t size)
 {
     int fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC);

@@ -103,6 +103,9 @@ SBX_INTERNAL void sbx__cgroup_close(struct sbx__cgroup *cg);
 
 /* Shared helpers for the two implementations. */
 SBX_INTERNAL int sbx__cg_write(int dirfd, const char *file, const char *value);
+/* sbx__cg_write with an error record naming the file and value (a limit that cannot be set). */
+SBX_INTERNAL int sbx__cg_set(int dirfd, const char *file, const char *value,
+                             struct sbx_error *err);
 SBX_INTERNAL int sbx__cg_read(int dirfd, const char *file, char *buf, size_t size);
 SBX_INTERNAL int sbx__cg_read_u64(int dirfd, const char *file, uint64_t *ret);
 /* The value of "key N" in a flat-keyed file such as memory.events; -ENOENT if absent. */
