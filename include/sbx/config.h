@@ -64,8 +64,7 @@ SBX_API int sbx_config_set(struct sbx_config *c, const char *key, const char *va
 
 /* The policy the configuration describes (its strings point into `c`). Also checks what only
  * the whole configuration can tell (allowed paths exist and do not collide). */
-SBX_API int sbx_config_policy(struct sbx_config *c, struct sbx_policy *ret,
-                              struct sbx_error *err);
+SBX_API int sbx_config_policy(struct sbx_config *c, struct sbx_policy *ret, struct sbx_error *err);
 
 /* The configured interpreter of a runtime ("python", "javascript"), or NULL. */
 SBX_API const char *sbx_config_interpreter(const struct sbx_config *c, const char *runtime);

@@ -35,11 +35,11 @@ enum sbx_status {
 enum sbx_stream { SBX_STDOUT = 1, SBX_STDERR = 2 };
 
 struct sbx_output {
-    char *data;            /* head, then tail if truncated; NUL-terminated; may hold NULs */
-    size_t len;            /* bytes in data */
-    size_t head_len;       /* data[0..head_len) is the head, the rest the tail */
-    uint64_t total_bytes;  /* everything the program wrote to this stream */
-    uint64_t dropped_bytes;/* total_bytes - len */
+    char *data;             /* head, then tail if truncated; NUL-terminated; may hold NULs */
+    size_t len;             /* bytes in data */
+    size_t head_len;        /* data[0..head_len) is the head, the rest the tail */
+    uint64_t total_bytes;   /* everything the program wrote to this stream */
+    uint64_t dropped_bytes; /* total_bytes - len */
     bool truncated;
 };
 
@@ -54,33 +54,33 @@ struct sbx_kv {
 
 /* Something that happened during the run: a limit hit, a refusal. */
 struct sbx_event {
-    const char *type;  /* static: "timeout", "cpu_limit", "oom_kill", "pids_max",
-                          "file_size", "output_truncated", "output_limit" */
-    uint64_t at_us;    /* microseconds since the run started */
+    const char *type; /* static: "timeout", "cpu_limit", "oom_kill", "pids_max",
+                         "file_size", "output_truncated", "output_limit" */
+    uint64_t at_us;   /* microseconds since the run started */
     char detail[160];
 };
 
 struct sbx_timing {
-    const char *stage;   /* static string */
-    uint64_t at_us;      /* microseconds since the run started */
+    const char *stage; /* static string */
+    uint64_t at_us;    /* microseconds since the run started */
 };
 
 struct sbx_result {
-    char id[40];               /* unique run id */
-    char started_at[40];       /* RFC 3339 UTC with microseconds */
+    char id[40];         /* unique run id */
+    char started_at[40]; /* RFC 3339 UTC with microseconds */
     enum sbx_status status;
-    int exit_code;             /* the program's exit code, -1 if it did not exit */
-    int signal;                /* the signal that ended the program, 0 if none */
-    int cancel_signal;         /* for SBX_STATUS_CANCELLED: signal the caller reported, or 0 */
+    int exit_code;     /* the program's exit code, -1 if it did not exit */
+    int signal;        /* the signal that ended the program, 0 if none */
+    int cancel_signal; /* for SBX_STATUS_CANCELLED: signal the caller reported, or 0 */
     uint64_t wall_time_us;
-    uint64_t cpu_user_us;      /* every process of the run, from the kernel's rusage */
+    uint64_t cpu_user_us; /* every process of the run, from the kernel's rusage */
     uint64_t cpu_sys_us;
-    uint64_t peak_rss_kb;      /* largest resident set of any one process (ru_maxrss) */
-    uint64_t peak_memory_kb;   /* of the whole run, from the cgroup; else peak_rss_kb */
+    uint64_t peak_rss_kb;           /* largest resident set of any one process (ru_maxrss) */
+    uint64_t peak_memory_kb;        /* of the whole run, from the cgroup; else peak_rss_kb */
     const char *peak_memory_source; /* static: "cgroup-v2", "cgroup-v1", "ru_maxrss" */
     const char *cpu_time_source;    /* static: "cgroup-v2", "cgroup-v1", "rusage" */
-    uint64_t peak_pids;        /* most tasks alive at once (0: unknown) */
-    const char *peak_pids_source; /* static: "pids.peak", "sampled", NULL */
+    uint64_t peak_pids;             /* most tasks alive at once (0: unknown) */
+    const char *peak_pids_source;   /* static: "pids.peak", "sampled", NULL */
     uint64_t ctx_switches_voluntary, ctx_switches_involuntary;
 
     struct sbx_event events[SBX_MAX_EVENTS];
@@ -90,21 +90,21 @@ struct sbx_result {
     struct sbx_output out;
     struct sbx_output err;
 
-    struct sbx_policy limits;  /* the effective policy; its pointers are not valid after
-                                  sbx_run() returns and are cleared */
+    struct sbx_policy limits; /* the effective policy; its pointers are not valid after
+                                 sbx_run() returns and are cleared */
     struct sbx_kv enforcement[SBX_MAX_ENFORCEMENT];
     size_t n_enforcement;
 
     char runtime_name[32];
     char interpreter[4096];
     char interpreter_version[SBX_VERSION_MAX];
-    char file[4096];           /* the program as the caller named it */
-    char workspace[4096];      /* host path of the workspace, "" once removed */
+    char file[4096];      /* the program as the caller named it */
+    char workspace[4096]; /* host path of the workspace, "" once removed */
 
     struct sbx_timing timings[SBX_MAX_TIMINGS];
     size_t n_timings;
 
-    struct sbx_error error;    /* set when status is SBX_STATUS_INTERNAL_ERROR */
+    struct sbx_error error; /* set when status is SBX_STATUS_INTERNAL_ERROR */
 };
 
 SBX_API void sbx_result_free(struct sbx_result *result);

@@ -23,19 +23,18 @@ extern "C" {
 
 /* Called with output bytes as they arrive, for the head of each stream only: once a stream's
  * head is full the rest goes to the result's tail buffer and is not passed here. */
-typedef void (*sbx_output_fn)(void *userdata, enum sbx_stream stream, const char *data,
-                              size_t len);
+typedef void (*sbx_output_fn)(void *userdata, enum sbx_stream stream, const char *data, size_t len);
 
 struct sbx_request {
-    const char *file;                /* program file on the host (required) */
+    const char *file;                  /* program file on the host (required) */
     const struct sbx_runtime *runtime; /* NULL: chosen by the file's extension */
-    const char *interpreter;         /* NULL: the runtime's default / PATH search */
-    const char *const *args;         /* program arguments (borrowed) */
+    const char *interpreter;           /* NULL: the runtime's default / PATH search */
+    const char *const *args;           /* program arguments (borrowed) */
     size_t n_args;
-    int stdin_fd;   /* relayed to the program through a pipe; -1: empty stdin */
-    int cancel_fd;  /* when readable, the run is cancelled; -1: none. If it is a signalfd,
-                       one siginfo is read from it into the result's cancel_signal */
-    sbx_output_fn on_output;         /* NULL: output is only captured */
+    int stdin_fd;            /* relayed to the program through a pipe; -1: empty stdin */
+    int cancel_fd;           /* when readable, the run is cancelled; -1: none. If it is a signalfd,
+                                one siginfo is read from it into the result's cancel_signal */
+    sbx_output_fn on_output; /* NULL: output is only captured */
     void *userdata;
 };
 

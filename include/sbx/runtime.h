@@ -38,7 +38,7 @@ SBX_API const char *sbx_runtime_default_interpreter(const struct sbx_runtime *rt
 #define SBX_VERSION_MAX 64
 
 struct sbx_interpreter {
-    char path[PATH_MAX]; /* absolute, symlinks resolved */
+    char path[PATH_MAX];   /* absolute, symlinks resolved */
     char prefix[PATH_MAX]; /* installation prefix (dir above bin/), "" if under /usr */
 };
 

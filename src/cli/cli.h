@@ -54,7 +54,7 @@ struct cli {
     char **args;
     size_t n_args;
     bool json, quiet, keep, timings, help, version;
-    struct sbx_policy policy;  /* from the config and the flags (cli_load_config) */
+    struct sbx_policy policy; /* from the config and the flags (cli_load_config) */
     struct sbx_config *config;
 };
 

@@ -15,8 +15,8 @@ int cmd_list(struct cli *cli)
         const struct sbx_runtime *rt = sbx_runtime_at(i);
         char exts[64] = "";
         for (const char *const *e = sbx_runtime_extensions(rt); *e; e++)
-            snprintf(exts + strlen(exts), sizeof(exts) - strlen(exts), "%s%s",
-                     exts[0] ? " " : "", *e);
+            snprintf(exts + strlen(exts), sizeof(exts) - strlen(exts), "%s%s", exts[0] ? " " : "",
+                     *e);
         struct sbx_interpreter interp;
         struct sbx_error err = {0};
         char version[SBX_VERSION_MAX] = "";
@@ -31,7 +31,8 @@ int cmd_list(struct cli *cli)
                 json_array_append_new(e, json_string(*x));
             json_object_set_new(o, "extensions", e);
             json_object_set_new(o, "interpreter", found ? json_string(interp.path) : json_null());
-            json_object_set_new(o, "version", found && version[0] ? json_string(version) : json_null());
+            json_object_set_new(o, "version",
+                                found && version[0] ? json_string(version) : json_null());
             json_object_set_new(o, "error", found ? json_null() : json_string(err.message));
             json_array_append_new(arr, o);
         } else if (found) {

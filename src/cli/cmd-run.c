@@ -47,15 +47,22 @@ static int exit_code_of(const struct sbx_result *r)
 {
     switch (r->status) {
     case SBX_STATUS_OK:
-    case SBX_STATUS_RUNTIME_ERROR: return r->exit_code;
-    case SBX_STATUS_SIGNALED: return EXIT_SIGNAL_BASE + r->signal;
-    case SBX_STATUS_TIMEOUT: return EXIT_TIMEOUT;
-    case SBX_STATUS_CPU_LIMIT: return EXIT_CPU;
-    case SBX_STATUS_MEMORY_LIMIT: return EXIT_MEMORY;
-    case SBX_STATUS_OUTPUT_LIMIT: return EXIT_OUTPUT;
+    case SBX_STATUS_RUNTIME_ERROR:
+        return r->exit_code;
+    case SBX_STATUS_SIGNALED:
+        return EXIT_SIGNAL_BASE + r->signal;
+    case SBX_STATUS_TIMEOUT:
+        return EXIT_TIMEOUT;
+    case SBX_STATUS_CPU_LIMIT:
+        return EXIT_CPU;
+    case SBX_STATUS_MEMORY_LIMIT:
+        return EXIT_MEMORY;
+    case SBX_STATUS_OUTPUT_LIMIT:
+        return EXIT_OUTPUT;
     case SBX_STATUS_CANCELLED:
         return EXIT_SIGNAL_BASE + (r->cancel_signal ? r->cancel_signal : SIGINT);
-    case SBX_STATUS_INTERNAL_ERROR: return EXIT_SANDBOX;
+    case SBX_STATUS_INTERNAL_ERROR:
+        return EXIT_SANDBOX;
     }
     return EXIT_SANDBOX;
 }
@@ -65,15 +72,20 @@ static void print_summary(const struct sbx_result *r)
     char what[96];
     switch (r->status) {
     case SBX_STATUS_OK:
-    case SBX_STATUS_RUNTIME_ERROR: snprintf(what, sizeof(what), "exit %d", r->exit_code); break;
+    case SBX_STATUS_RUNTIME_ERROR:
+        snprintf(what, sizeof(what), "exit %d", r->exit_code);
+        break;
     case SBX_STATUS_SIGNALED:
         snprintf(what, sizeof(what), "killed by SIG%s",
                  sigabbrev_np(r->signal) ? sigabbrev_np(r->signal) : "?");
         break;
     case SBX_STATUS_TIMEOUT:
-        snprintf(what, sizeof(what), "wall-clock limit of %gs reached, killed", r->limits.timeout_s);
+        snprintf(what, sizeof(what), "wall-clock limit of %gs reached, killed",
+                 r->limits.timeout_s);
         break;
-    case SBX_STATUS_CANCELLED: snprintf(what, sizeof(what), "cancelled, killed"); break;
+    case SBX_STATUS_CANCELLED:
+        snprintf(what, sizeof(what), "cancelled, killed");
+        break;
     case SBX_STATUS_CPU_LIMIT:
         snprintf(what, sizeof(what), "CPU time limit of %gs exceeded", r->limits.cpu_time_limit_s);
         break;
@@ -81,18 +93,25 @@ static void print_summary(const struct sbx_result *r)
         snprintf(what, sizeof(what), "memory limit of %llu MiB hit",
                  (unsigned long long)(r->limits.memory_limit_bytes >> 20));
         break;
-    case SBX_STATUS_OUTPUT_LIMIT: snprintf(what, sizeof(what), "output limit passed, killed"); break;
-    case SBX_STATUS_INTERNAL_ERROR: snprintf(what, sizeof(what), "sandbox failure"); break;
+    case SBX_STATUS_OUTPUT_LIMIT:
+        snprintf(what, sizeof(what), "output limit passed, killed");
+        break;
+    case SBX_STATUS_INTERNAL_ERROR:
+        snprintf(what, sizeof(what), "sandbox failure");
+        break;
     }
-    fprintf(stderr, "rusty-sandbox: %s: %s; wall %.1f ms, cpu %.1f ms, peak memory %.1f MiB [%s %s]\n",
+    fprintf(stderr,
+            "rusty-sandbox: %s: %s; wall %.1f ms, cpu %.1f ms, peak memory %.1f MiB [%s %s]\n",
             sbx_status_name(r->status), what, (double)r->wall_time_us / 1000.0,
             (double)(r->cpu_user_us + r->cpu_sys_us) / 1000.0, (double)r->peak_memory_kb / 1024.0,
             r->runtime_name, r->interpreter_version[0] ? r->interpreter_version : r->interpreter);
     if (r->status == SBX_STATUS_INTERNAL_ERROR)
-        fprintf(stderr, "rusty-sandbox: %s: %s\n", sbx_stage_name(r->error.stage), r->error.message);
+        fprintf(stderr, "rusty-sandbox: %s: %s\n", sbx_stage_name(r->error.stage),
+                r->error.message);
     for (size_t i = 0; i < r->n_events; i++)
         if (strcmp(r->events[i].type, "timeout") && strcmp(r->events[i].type, "cpu_limit"))
-            fprintf(stderr, "rusty-sandbox: event %s: %s\n", r->events[i].type, r->events[i].detail);
+            fprintf(stderr, "rusty-sandbox: event %s: %s\n", r->events[i].type,
+                    r->events[i].detail);
     if (r->workspace[0])
         fprintf(stderr, "rusty-sandbox: workspace kept at %s\n", r->workspace);
 }

@@ -9,13 +9,19 @@
 int cli_exit_for_error(const struct sbx_error *err)
 {
     switch (err->kind) {
-    case SBX_ERR_USAGE: return EXIT_USAGE;
-    case SBX_ERR_INPUT: return EXIT_NOINPUT;
-    case SBX_ERR_UNSUPPORTED: return EXIT_UNSUPPORTED;
-    case SBX_ERR_NO_RUNTIME: return EXIT_NO_RUNTIME;
-    case SBX_ERR_HOST: return EXIT_HOST;
+    case SBX_ERR_USAGE:
+        return EXIT_USAGE;
+    case SBX_ERR_INPUT:
+        return EXIT_NOINPUT;
+    case SBX_ERR_UNSUPPORTED:
+        return EXIT_UNSUPPORTED;
+    case SBX_ERR_NO_RUNTIME:
+        return EXIT_NO_RUNTIME;
+    case SBX_ERR_HOST:
+        return EXIT_HOST;
     case SBX_ERR_NONE:
-    case SBX_ERR_INTERNAL: return EXIT_SANDBOX;
+    case SBX_ERR_INTERNAL:
+        return EXIT_SANDBOX;
     }
     return EXIT_SANDBOX;
 }
@@ -59,10 +65,17 @@ int main(int argc, char **argv)
         return r;
     }
     switch (cli.command) {
-    case CMD_RUN: r = cmd_run(&cli); break;
-    case CMD_LIST: r = cmd_list(&cli); break;
-    case CMD_CONFIG: r = cmd_config(&cli); break;
-    case CMD_NONE: break;
+    case CMD_RUN:
+        r = cmd_run(&cli);
+        break;
+    case CMD_LIST:
+        r = cmd_list(&cli);
+        break;
+    case CMD_CONFIG:
+        r = cmd_config(&cli);
+        break;
+    case CMD_NONE:
+        break;
     }
     sbx_config_free(cli.config);
     return r;

@@ -13,13 +13,13 @@
 #include "util/parse.h"
 
 struct option_def {
-    const char *name;   /* without the leading "--" */
-    const char *arg;    /* metavariable, NULL for a flag */
-    unsigned commands;  /* bit mask of 1 << cli_command */
+    const char *name;  /* without the leading "--" */
+    const char *arg;   /* metavariable, NULL for a flag */
+    unsigned commands; /* bit mask of 1 << cli_command */
     const char *help;
     int (*handle)(struct cli *cli, const struct option_def *o, const char *value);
-    const char *key;    /* the config key it sets ("resource_limits.timeout_s"), or NULL */
-    const char *fixed;  /* for a flag that sets a key: the value it sets */
+    const char *key;   /* the config key it sets ("resource_limits.timeout_s"), or NULL */
+    const char *fixed; /* for a flag that sets a key: the value it sets */
 };
 
 #define RUN (1u << CMD_RUN)
@@ -125,21 +125,21 @@ static const struct option_def options[] = {
      "what passing --max-output does: truncate (default) or kill",
      K("resource_limits.output_limit_action")},
     {"allow-weaker-limits", NULL, RC,
-     "without a usable cgroup, enforce limits with rlimits instead of refusing to run",
-     opt_key, "resource_limits.fallback", "rlimit"},
+     "without a usable cgroup, enforce limits with rlimits instead of refusing to run", opt_key,
+     "resource_limits.fallback", "rlimit"},
     {"cgroup-parent", "PATH", RC, "cgroup under which runs are placed (default: our own)",
      K("resource_limits.cgroup_parent")},
     {"tmp-size", "MB", RC, "size of the private /tmp (default 64)",
      K("resource_limits.tmp_size_mb")},
     {"workspace-size", "MB", RC, "size of the workspace /work (default 64)",
      K("resource_limits.workspace_size_mb")},
-    {"config", "FILE", RC, "read this TOML config file after the system and user ones",
-     opt_string, NULL, NULL},
+    {"config", "FILE", RC, "read this TOML config file after the system and user ones", opt_string,
+     NULL, NULL},
     {"stdin", "FILE", RUN, "feed FILE to the program's stdin (default: this stdin)", opt_string,
      NULL, NULL},
     {"env", "K=V", RUN, "set a variable for the program (repeatable)", opt_env, NULL, NULL},
-    {"lang", "NAME", RUN, "runtime to use instead of guessing from the extension", opt_string,
-     NULL, NULL},
+    {"lang", "NAME", RUN, "runtime to use instead of guessing from the extension", opt_string, NULL,
+     NULL},
     {"interpreter", "PATH", RUN, "interpreter binary to use (absolute path)", opt_string, NULL,
      NULL},
     {"keep", NULL, RUN, "copy the workspace to a host directory after the run and keep it",
@@ -147,8 +147,7 @@ static const struct option_def options[] = {
     {"json", NULL, RUN | LIST | CONF, "print the report (or list, or config) as JSON on stdout",
      opt_flag, NULL, NULL},
     {"quiet", NULL, RUN, "no summary line on stderr", opt_flag, NULL, NULL},
-    {"timings", NULL, RUN, "print where the run's time went, stage by stage", opt_flag, NULL,
-     NULL},
+    {"timings", NULL, RUN, "print where the run's time went, stage by stage", opt_flag, NULL, NULL},
     {"help", NULL, ALL, "show this help", opt_flag, NULL, NULL},
     {"version", NULL, ALL, "show the version", opt_flag, NULL, NULL},
 };
@@ -173,8 +172,8 @@ static int parse_option(struct cli *cli, int argc, char **argv, int *i)
     if (!o || !(o->commands & (1u << cli->command))) {
         cli_err("unknown option '%.*s'%s (see rusty-sandbox%s%s --help)", (int)(len + 2), a,
                 o ? " for this command" : "", cli->command ? " " : "",
-                cli->command == CMD_RUN    ? "run"
-                : cli->command == CMD_LIST ? "list-supported"
+                cli->command == CMD_RUN      ? "run"
+                : cli->command == CMD_LIST   ? "list-supported"
                 : cli->command == CMD_CONFIG ? "config"
                                              : "");
         return EXIT_USAGE;

@@ -31,25 +31,44 @@ enum kind { K_BOOL, K_INT, K_NUMBER, K_STRING, K_ENUM, K_PATH, K_PATH_LIST };
 struct key_def {
     const char *section, *name;
     enum kind kind;
-    double min, max;              /* K_INT, K_NUMBER */
-    const char *const *choices;   /* K_ENUM */
+    double min, max;            /* K_INT, K_NUMBER */
+    const char *const *choices; /* K_ENUM */
     const char *help;
 };
 
 static const char *const log_levels[] = {"error", "warn", "info", "debug", NULL};
 static const char *const output_actions[] = {"truncate", "kill", NULL};
 static const char *const fallbacks[] = {"none", "rlimit", NULL};
-static const char *const wasm_engines[] = {"auto", "node", "wasmtime", "wasmer", "wasmedge",
-                                           "iwasm", "wasm3", NULL};
+static const char *const wasm_engines[] = {"auto",     "node",  "wasmtime", "wasmer",
+                                           "wasmedge", "iwasm", "wasm3",    NULL};
 
 enum key_id {
-    KEY_WORKING_DIR, KEY_TMP_DIR, KEY_LOG_LEVEL,
-    KEY_MEMORY, KEY_CPU_TIME, KEY_TIMEOUT, KEY_MAX_PROCESSES, KEY_MAX_FILE_SIZE,
-    KEY_MAX_OPEN_FILES, KEY_CPUS, KEY_MAX_OUTPUT, KEY_OUTPUT_ACTION, KEY_TMP_SIZE,
-    KEY_WORKSPACE_SIZE, KEY_FALLBACK, KEY_CGROUP_PARENT,
-    KEY_ENABLE_NETWORK, KEY_ALLOWED_PATHS,
-    KEY_PY_INTERPRETER, KEY_PY_PACKAGES, KEY_JS_INTERPRETER, KEY_JS_MODULES,
-    KEY_WASM_GROWTH, KEY_WASM_PAGES, KEY_WASM_ENGINE, KEY_WASM_INTERPRETER,
+    KEY_WORKING_DIR,
+    KEY_TMP_DIR,
+    KEY_LOG_LEVEL,
+    KEY_MEMORY,
+    KEY_CPU_TIME,
+    KEY_TIMEOUT,
+    KEY_MAX_PROCESSES,
+    KEY_MAX_FILE_SIZE,
+    KEY_MAX_OPEN_FILES,
+    KEY_CPUS,
+    KEY_MAX_OUTPUT,
+    KEY_OUTPUT_ACTION,
+    KEY_TMP_SIZE,
+    KEY_WORKSPACE_SIZE,
+    KEY_FALLBACK,
+    KEY_CGROUP_PARENT,
+    KEY_ENABLE_NETWORK,
+    KEY_ALLOWED_PATHS,
+    KEY_PY_INTERPRETER,
+    KEY_PY_PACKAGES,
+    KEY_JS_INTERPRETER,
+    KEY_JS_MODULES,
+    KEY_WASM_GROWTH,
+    KEY_WASM_PAGES,
+    KEY_WASM_ENGINE,
+    KEY_WASM_INTERPRETER,
     KEY__N,
 };
 
@@ -69,16 +88,16 @@ static const struct key_def keys[KEY__N] = {
                      "wall-clock seconds (0: none)"},
     [KEY_MAX_PROCESSES] = {"resource_limits", "max_processes", K_INT, 0, 4194304, NULL,
                            "tasks at once, threads included (0: none)"},
-    [KEY_MAX_FILE_SIZE] = {"resource_limits", "max_file_size_kb", K_INT, 0, 1099511627776.0,
-                           NULL, "largest file the program may write, KiB (0: none)"},
+    [KEY_MAX_FILE_SIZE] = {"resource_limits", "max_file_size_kb", K_INT, 0, 1099511627776.0, NULL,
+                           "largest file the program may write, KiB (0: none)"},
     [KEY_MAX_OPEN_FILES] = {"resource_limits", "max_open_files", K_INT, 0, 1048576, NULL,
                             "open descriptors per process (Node.js needs at least 20)"},
     [KEY_CPUS] = {"resource_limits", "cpus", K_NUMBER, 0, 4096, NULL,
                   "CPU share, e.g. 0.5 (0: no cap)"},
     [KEY_MAX_OUTPUT] = {"resource_limits", "max_output_kb", K_INT, 0, 1048576, NULL,
                         "KiB kept per output stream, head and tail"},
-    [KEY_OUTPUT_ACTION] = {"resource_limits", "output_limit_action", K_ENUM, 0, 0,
-                           output_actions, "what passing max_output_kb does"},
+    [KEY_OUTPUT_ACTION] = {"resource_limits", "output_limit_action", K_ENUM, 0, 0, output_actions,
+                           "what passing max_output_kb does"},
     [KEY_TMP_SIZE] = {"resource_limits", "tmp_size_mb", K_INT, 1, 1048576, NULL,
                       "size of the private /tmp in MiB"},
     [KEY_WORKSPACE_SIZE] = {"resource_limits", "workspace_size_mb", K_INT, 1, 1048576, NULL,
@@ -113,7 +132,7 @@ static const struct key_def keys[KEY__N] = {
 #define MAX_WARNINGS 16
 
 struct value {
-    int set;              /* 0: not set at all (no default either) */
+    int set; /* 0: not set at all (no default either) */
     bool b;
     int64_t i;
     double d;
@@ -210,22 +229,26 @@ static void clear_value(struct value *v)
 static const char *kind_text(const struct key_def *k, char *buf, size_t size)
 {
     switch (k->kind) {
-    case K_BOOL: return "true or false";
+    case K_BOOL:
+        return "true or false";
     case K_INT:
         snprintf(buf, size, "a whole number from %.0f to %.0f", k->min, k->max);
         return buf;
     case K_NUMBER:
         snprintf(buf, size, "a number from %g to %g", k->min, k->max);
         return buf;
-    case K_STRING: return "a string";
+    case K_STRING:
+        return "a string";
     case K_ENUM: {
         size_t n = (size_t)snprintf(buf, size, "one of");
         for (const char *const *c = k->choices; *c && n < size; c++)
             n += (size_t)snprintf(buf + n, size - n, "%s \"%s\"", c == k->choices ? "" : ",", *c);
         return buf;
     }
-    case K_PATH: return "a path (a string)";
-    case K_PATH_LIST: return "an array of paths (strings)";
+    case K_PATH:
+        return "a path (a string)";
+    case K_PATH_LIST:
+        return "an array of paths (strings)";
     }
     return "a value";
 }
@@ -234,8 +257,8 @@ static int bad(struct sbx_error *err, const char *where, int id, const char *got
 {
     char buf[160];
     return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_POLICY, 0, "%s: %s.%s: expected %s, got %s",
-                      where, keys[id].section, keys[id].name, kind_text(&keys[id], buf, sizeof(buf)),
-                      got);
+                      where, keys[id].section, keys[id].name,
+                      kind_text(&keys[id], buf, sizeof(buf)), got);
 }
 
 /* A path as written, made absolute against base_dir when relative. */
@@ -265,17 +288,20 @@ static int set_string_value(struct value *v, const char *s, const char *base_dir
 static const char *extra_rule(int id, const struct value *v)
 {
     switch (id) {
-    case KEY_MEMORY: return v->i > 0 && v->i < 4 ? "at least 4 (MiB), or 0 for no limit" : NULL;
+    case KEY_MEMORY:
+        return v->i > 0 && v->i < 4 ? "at least 4 (MiB), or 0 for no limit" : NULL;
     case KEY_MAX_OPEN_FILES:
         return v->i > 0 && v->i < 8 ? "at least 8, or 0 to keep the default" : NULL;
-    case KEY_CPUS: return v->d > 0 && v->d < 0.01 ? "at least 0.01, or 0 for no cap" : NULL;
+    case KEY_CPUS:
+        return v->d > 0 && v->d < 0.01 ? "at least 0.01, or 0 for no cap" : NULL;
     case KEY_ENABLE_NETWORK:
         return v->b ? "false: enabling the network is not supported yet, runs have none" : NULL;
     case KEY_CGROUP_PARENT:
         return v->s && (v->s[0] != '/' || strstr(v->s, "/..") || strlen(v->s) > 1024)
                    ? "a path inside the cgroup hierarchy starting with / and without '..'"
                    : NULL;
-    default: return NULL;
+    default:
+        return NULL;
     }
 }
 
@@ -310,7 +336,8 @@ static int from_toml_scalar(int id, const struct sbx__toml_node *n, struct value
         return 0;
     case K_NUMBER: {
         double d = n->type == SBX_TOML_INTEGER ? (double)n->u.integer
-                   : n->type == SBX_TOML_FLOAT ? n->u.fp : NAN;
+                   : n->type == SBX_TOML_FLOAT ? n->u.fp
+                                               : NAN;
         if (!isfinite(d) || d < k->min || d > k->max)
             return -EINVAL;
         v->d = d;
@@ -330,7 +357,8 @@ static int from_toml_scalar(int id, const struct sbx__toml_node *n, struct value
                 return -EINVAL;
         }
         return 0;
-    case K_PATH_LIST: return -EINVAL; /* handled by the caller */
+    case K_PATH_LIST:
+        return -EINVAL; /* handled by the caller */
     }
     return -EINVAL;
 }
@@ -363,9 +391,9 @@ static int assign_toml(struct sbx_config *c, int id, const struct sbx__toml_node
             return bad(err, where, id, got);
         for (size_t i = 0; r == 0 && i < sbx__toml_array_len(n); i++) {
             const struct sbx__toml_node *it = sbx__toml_array_at(n, i);
-            r = it->type == SBX_TOML_STRING ? list_item(&tmp, it->u.string.ptr, it->u.string.len,
-                                                        base_dir)
-                                            : -EINVAL;
+            r = it->type == SBX_TOML_STRING
+                    ? list_item(&tmp, it->u.string.ptr, it->u.string.len, base_dir)
+                    : -EINVAL;
             if (r == -EINVAL)
                 describe(it, got, sizeof(got));
         }
@@ -423,8 +451,7 @@ static int walk_section(struct sbx_config *c, const char *file, const char *sect
     return 0;
 }
 
-static int unknown_section(struct sbx_error *err, const char *file, uint32_t line,
-                           const char *name)
+static int unknown_section(struct sbx_error *err, const char *file, uint32_t line, const char *name)
 {
     const char *hint = closest(name, NULL, 1);
     return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_POLICY, 0,
@@ -446,7 +473,8 @@ static int walk_root(struct sbx_config *c, const char *file, const struct sbx__t
                 const struct sbx__toml_entry *rt = sbx__toml_table_at(e->value, j);
                 char section[128];
                 snprintf(section, sizeof(section), "runtimes.%.100s", rt->key);
-                if (rt->value->type != SBX_TOML_TABLE || (strcmp(rt->key, "python") && strcmp(rt->key, "javascript") &&
+                if (rt->value->type != SBX_TOML_TABLE ||
+                    (strcmp(rt->key, "python") && strcmp(rt->key, "javascript") &&
                      strcmp(rt->key, "wasm")))
                     return unknown_section(err, file, rt->line, section);
                 if ((r = walk_section(c, file, section, rt->value, base_dir, err)) < 0)
@@ -509,8 +537,8 @@ int sbx_config_load_file(struct sbx_config *c, const char *path, enum sbx_config
     (void)origin;
     /* A system or user file that is absent, or under a directory this user may not enter
      * (uid 65534 with HOME=/root), is skipped; one that exists but is unreadable is an error. */
-    if (missing_ok && access(path, F_OK) < 0 && (errno == ENOENT || errno == EACCES ||
-                                                 errno == ENOTDIR))
+    if (missing_ok && access(path, F_OK) < 0 &&
+        (errno == ENOENT || errno == EACCES || errno == ENOTDIR))
         return 0;
     _cleanup_free_ char *text = NULL;
     size_t len = 0;
@@ -520,8 +548,8 @@ int sbx_config_load_file(struct sbx_config *c, const char *path, enum sbx_config
     _cleanup_toml_ struct sbx__toml_node *root = NULL;
     struct sbx__toml_error terr = {0};
     if ((r = sbx__toml_parse(text, len, NULL, &root, &terr)) < 0)
-        return sbx__error(err, r == -ENOMEM ? SBX_ERR_INTERNAL : SBX_ERR_USAGE, SBX_STAGE_POLICY,
-                          0, "%s:%u:%u: %s", path, terr.line, terr.column, terr.message);
+        return sbx__error(err, r == -ENOMEM ? SBX_ERR_INTERNAL : SBX_ERR_USAGE, SBX_STAGE_POLICY, 0,
+                          "%s:%u:%u: %s", path, terr.line, terr.column, terr.message);
     char base[PATH_MAX];
     if (!realpath(path, base))
         snprintf(base, sizeof(base), "%s", path);
@@ -594,7 +622,8 @@ struct sbx_config *sbx_config_new(void)
     c->v[KEY_ALLOWED_PATHS].set = 1;
     if (set_default_str(c, KEY_LOG_LEVEL, "info") < 0 ||
         set_default_str(c, KEY_OUTPUT_ACTION, "truncate") < 0 ||
-        set_default_str(c, KEY_FALLBACK, "none") < 0 || set_default_str(c, KEY_WASM_ENGINE, "auto") < 0) {
+        set_default_str(c, KEY_FALLBACK, "none") < 0 ||
+        set_default_str(c, KEY_WASM_ENGINE, "auto") < 0) {
         sbx_config_free(c);
         return NULL;
     }
@@ -807,8 +836,8 @@ int sbx_config_policy(struct sbx_config *c, struct sbx_policy *p, struct sbx_err
     p->max_open_files = (uint64_t)v[KEY_MAX_OPEN_FILES].i;
     p->cpus = v[KEY_CPUS].d;
     p->max_output_bytes = (uint64_t)v[KEY_MAX_OUTPUT].i << 10;
-    p->output_limit_action = !strcmp(v[KEY_OUTPUT_ACTION].s, "kill") ? SBX_OUTPUT_KILL
-                                                                     : SBX_OUTPUT_TRUNCATE;
+    p->output_limit_action =
+        !strcmp(v[KEY_OUTPUT_ACTION].s, "kill") ? SBX_OUTPUT_KILL : SBX_OUTPUT_TRUNCATE;
     p->tmp_size_bytes = (uint64_t)v[KEY_TMP_SIZE].i << 20;
     p->workspace_size_bytes = (uint64_t)v[KEY_WORKSPACE_SIZE].i << 20;
     p->allow_weaker_limits = !strcmp(v[KEY_FALLBACK].s, "rlimit");
@@ -838,12 +867,16 @@ static json_t *value_json(int id, const struct value *v)
     if (!v->set)
         return json_null();
     switch (keys[id].kind) {
-    case K_BOOL: return json_boolean(v->b);
-    case K_INT: return json_integer((json_int_t)v->i);
-    case K_NUMBER: return json_real(v->d);
+    case K_BOOL:
+        return json_boolean(v->b);
+    case K_INT:
+        return json_integer((json_int_t)v->i);
+    case K_NUMBER:
+        return json_real(v->d);
     case K_STRING:
     case K_ENUM:
-    case K_PATH: return v->s ? json_string(v->s) : json_null();
+    case K_PATH:
+        return v->s ? json_string(v->s) : json_null();
     case K_PATH_LIST: {
         json_t *a = json_array();
         for (size_t i = 0; i < v->n; i++)
@@ -872,8 +905,12 @@ static void toml_quote(FILE *f, const char *s)
 static void toml_value(FILE *f, int id, const struct value *v)
 {
     switch (keys[id].kind) {
-    case K_BOOL: fputs(v->b ? "true" : "false", f); break;
-    case K_INT: fprintf(f, "%lld", (long long)v->i); break;
+    case K_BOOL:
+        fputs(v->b ? "true" : "false", f);
+        break;
+    case K_INT:
+        fprintf(f, "%lld", (long long)v->i);
+        break;
     case K_NUMBER: {
         char buf[64];
         snprintf(buf, sizeof(buf), "%.17g", v->d);
@@ -884,7 +921,9 @@ static void toml_value(FILE *f, int id, const struct value *v)
     }
     case K_STRING:
     case K_ENUM:
-    case K_PATH: toml_quote(f, v->s); break;
+    case K_PATH:
+        toml_quote(f, v->s);
+        break;
     case K_PATH_LIST:
         fputc('[', f);
         for (size_t i = 0; i < v->n; i++) {

@@ -9,17 +9,28 @@
 const char *sbx_stage_name(enum sbx_stage stage)
 {
     switch (stage) {
-    case SBX_STAGE_NONE: return "none";
-    case SBX_STAGE_POLICY: return "policy";
-    case SBX_STAGE_RUNTIME: return "runtime";
-    case SBX_STAGE_WORKSPACE: return "workspace";
-    case SBX_STAGE_SPAWN: return "spawn";
-    case SBX_STAGE_USERNS: return "user namespace";
-    case SBX_STAGE_MOUNTS: return "mounts";
-    case SBX_STAGE_PRIVILEGES: return "privileges";
-    case SBX_STAGE_EXEC: return "exec";
-    case SBX_STAGE_SUPERVISE: return "supervise";
-    case SBX_STAGE_CLEANUP: return "cleanup";
+    case SBX_STAGE_NONE:
+        return "none";
+    case SBX_STAGE_POLICY:
+        return "policy";
+    case SBX_STAGE_RUNTIME:
+        return "runtime";
+    case SBX_STAGE_WORKSPACE:
+        return "workspace";
+    case SBX_STAGE_SPAWN:
+        return "spawn";
+    case SBX_STAGE_USERNS:
+        return "user namespace";
+    case SBX_STAGE_MOUNTS:
+        return "mounts";
+    case SBX_STAGE_PRIVILEGES:
+        return "privileges";
+    case SBX_STAGE_EXEC:
+        return "exec";
+    case SBX_STAGE_SUPERVISE:
+        return "supervise";
+    case SBX_STAGE_CLEANUP:
+        return "cleanup";
     }
     return "unknown";
 }
@@ -27,13 +38,20 @@ const char *sbx_stage_name(enum sbx_stage stage)
 const char *sbx_error_kind_name(enum sbx_error_kind kind)
 {
     switch (kind) {
-    case SBX_ERR_NONE: return "none";
-    case SBX_ERR_USAGE: return "usage";
-    case SBX_ERR_INPUT: return "input";
-    case SBX_ERR_UNSUPPORTED: return "unsupported";
-    case SBX_ERR_NO_RUNTIME: return "no_runtime";
-    case SBX_ERR_HOST: return "host";
-    case SBX_ERR_INTERNAL: return "internal";
+    case SBX_ERR_NONE:
+        return "none";
+    case SBX_ERR_USAGE:
+        return "usage";
+    case SBX_ERR_INPUT:
+        return "input";
+    case SBX_ERR_UNSUPPORTED:
+        return "unsupported";
+    case SBX_ERR_NO_RUNTIME:
+        return "no_runtime";
+    case SBX_ERR_HOST:
+        return "host";
+    case SBX_ERR_INTERNAL:
+        return "internal";
     }
     return "unknown";
 }

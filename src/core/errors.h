@@ -13,6 +13,7 @@
 SBX_INTERNAL int sbx__error(struct sbx_error *err, enum sbx_error_kind kind, enum sbx_stage stage,
                             int errnum, const char *fmt, ...) PRINTF_LIKE(5, 6);
 
-#define sbx__error_errno(err, stage, ...) sbx__error(err, SBX_ERR_INTERNAL, stage, errno, __VA_ARGS__)
+#define sbx__error_errno(err, stage, ...)                                                          \
+    sbx__error(err, SBX_ERR_INTERNAL, stage, errno, __VA_ARGS__)
 
 #endif

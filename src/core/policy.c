@@ -38,8 +38,8 @@ int sbx_policy_validate(const struct sbx_policy *p, struct sbx_error *err)
         return invalid(err, "tmp size: must be between 4 KB and 1 TB");
     if (p->workspace_size_bytes < 4096 || p->workspace_size_bytes > (uint64_t)1 << 40)
         return invalid(err, "workspace size: must be between 4 KB and 1 TB");
-    if (p->memory_limit_bytes && (p->memory_limit_bytes < (4u << 20) ||
-                                  p->memory_limit_bytes > (uint64_t)1 << 44))
+    if (p->memory_limit_bytes &&
+        (p->memory_limit_bytes < (4u << 20) || p->memory_limit_bytes > (uint64_t)1 << 44))
         return invalid(err, "memory limit: must be between 4 MB and 16 TB (0: none)");
     if (!isfinite(p->cpu_time_limit_s) || p->cpu_time_limit_s < 0 ||
         p->cpu_time_limit_s > SBX_MAX_TIMEOUT_S)

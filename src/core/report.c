@@ -105,22 +105,25 @@ static json_t *limits(const struct sbx_policy *p)
     json_object_set_new(l, "workspace_size_kb",
                         json_integer((json_int_t)(p->workspace_size_bytes / 1024)));
     json_object_set_new(l, "enable_network", json_boolean(p->enable_network));
-    json_object_set_new(l, "memory_limit_mb", p->memory_limit_bytes
-                                                  ? json_real((double)p->memory_limit_bytes / 1048576.0)
-                                                  : json_null());
+    json_object_set_new(l, "memory_limit_mb",
+                        p->memory_limit_bytes ? json_real((double)p->memory_limit_bytes / 1048576.0)
+                                              : json_null());
     json_object_set_new(l, "cpu_time_limit_s",
                         p->cpu_time_limit_s > 0 ? json_real(p->cpu_time_limit_s) : json_null());
     json_object_set_new(l, "cpus", p->cpus > 0 ? json_real(p->cpus) : json_null());
     json_object_set_new(l, "max_processes",
-                        p->max_processes ? json_integer((json_int_t)p->max_processes) : json_null());
-    json_object_set_new(l, "max_file_size_kb", p->max_file_size_bytes
-                                                   ? json_integer((json_int_t)(p->max_file_size_bytes / 1024))
-                                                   : json_null());
-    json_object_set_new(l, "max_open_files", p->max_open_files
-                                                 ? json_integer((json_int_t)p->max_open_files)
-                                                 : json_null());
-    json_object_set_new(l, "output_limit_action",
-                        json_string(p->output_limit_action == SBX_OUTPUT_KILL ? "kill" : "truncate"));
+                        p->max_processes ? json_integer((json_int_t)p->max_processes)
+                                         : json_null());
+    json_object_set_new(l, "max_file_size_kb",
+                        p->max_file_size_bytes
+                            ? json_integer((json_int_t)(p->max_file_size_bytes / 1024))
+                            : json_null());
+    json_object_set_new(l, "max_open_files",
+                        p->max_open_files ? json_integer((json_int_t)p->max_open_files)
+                                          : json_null());
+    json_object_set_new(
+        l, "output_limit_action",
+        json_string(p->output_limit_action == SBX_OUTPUT_KILL ? "kill" : "truncate"));
     return l;
 }
 
@@ -143,11 +146,13 @@ char *sbx_result_to_json(const struct sbx_result *r)
     json_object_set_new(o, "id", json_string(r->id));
     json_object_set_new(o, "started_at", json_string(r->started_at));
     json_object_set_new(o, "status", json_string(sbx_status_name(r->status)));
-    json_object_set_new(o, "exit_code", r->exit_code >= 0 ? json_integer(r->exit_code) : json_null());
+    json_object_set_new(o, "exit_code",
+                        r->exit_code >= 0 ? json_integer(r->exit_code) : json_null());
     json_object_set_new(o, "signal", r->signal ? json_integer(r->signal) : json_null());
     json_object_set_new(o, "signal_name",
-                        r->signal ? json_string(sigabbrev_np(r->signal) ? sigabbrev_np(r->signal) : "?")
-                                  : json_null());
+                        r->signal
+                            ? json_string(sigabbrev_np(r->signal) ? sigabbrev_np(r->signal) : "?")
+                            : json_null());
     if (r->status == SBX_STATUS_CANCELLED)
         json_object_set_new(o, "cancel_signal", json_integer(r->cancel_signal));
     json_object_set_new(o, "wall_time_ms", ms(r->wall_time_us));
@@ -156,13 +161,14 @@ char *sbx_result_to_json(const struct sbx_result *r)
     json_object_set_new(cpu, "sys", ms(r->cpu_sys_us));
     json_object_set_new(cpu, "total", ms(r->cpu_user_us + r->cpu_sys_us));
     json_object_set_new(o, "cpu_time_ms", cpu);
-    json_object_set_new(cpu, "source", json_string(r->cpu_time_source ? r->cpu_time_source : "rusage"));
+    json_object_set_new(cpu, "source",
+                        json_string(r->cpu_time_source ? r->cpu_time_source : "rusage"));
     json_object_set_new(o, "peak_memory_kb", json_integer((json_int_t)r->peak_memory_kb));
     json_object_set_new(o, "peak_memory_source",
                         json_string(r->peak_memory_source ? r->peak_memory_source : "ru_maxrss"));
     json_object_set_new(o, "peak_rss_kb", json_integer((json_int_t)r->peak_rss_kb));
-    json_object_set_new(o, "peak_pids", r->peak_pids_source ? json_integer((json_int_t)r->peak_pids)
-                                                            : json_null());
+    json_object_set_new(o, "peak_pids",
+                        r->peak_pids_source ? json_integer((json_int_t)r->peak_pids) : json_null());
     json_object_set_new(o, "peak_pids_source",
                         r->peak_pids_source ? json_string(r->peak_pids_source) : json_null());
     json_t *cs = json_object();
@@ -189,8 +195,9 @@ char *sbx_result_to_json(const struct sbx_result *r)
     json_t *rt = json_object();
     json_object_set_new(rt, "name", json_string(r->runtime_name));
     json_object_set_new(rt, "interpreter", text(r->interpreter, strlen(r->interpreter)));
-    json_object_set_new(rt, "version", r->interpreter_version[0] ? json_string(r->interpreter_version)
-                                                                 : json_null());
+    json_object_set_new(rt, "version",
+                        r->interpreter_version[0] ? json_string(r->interpreter_version)
+                                                  : json_null());
     json_object_set_new(o, "runtime", rt);
     json_object_set_new(o, "file", text(r->file, strlen(r->file)));
     json_object_set_new(o, "workspace",
@@ -203,8 +210,8 @@ char *sbx_result_to_json(const struct sbx_result *r)
         json_array_append_new(t, e);
     }
     json_object_set_new(o, "timings", t);
-    json_object_set_new(o, "error", r->status == SBX_STATUS_INTERNAL_ERROR ? error_obj(&r->error)
-                                                                          : json_null());
+    json_object_set_new(
+        o, "error", r->status == SBX_STATUS_INTERNAL_ERROR ? error_obj(&r->error) : json_null());
     char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
     json_decref(o);
     return s;

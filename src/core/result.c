@@ -20,15 +20,24 @@ void sbx_result_free(struct sbx_result *result)
 const char *sbx_status_name(enum sbx_status status)
 {
     switch (status) {
-    case SBX_STATUS_OK: return "ok";
-    case SBX_STATUS_RUNTIME_ERROR: return "runtime_error";
-    case SBX_STATUS_SIGNALED: return "signaled";
-    case SBX_STATUS_TIMEOUT: return "timeout";
-    case SBX_STATUS_CPU_LIMIT: return "cpu_limit";
-    case SBX_STATUS_MEMORY_LIMIT: return "memory_limit";
-    case SBX_STATUS_OUTPUT_LIMIT: return "output_limit";
-    case SBX_STATUS_CANCELLED: return "cancelled";
-    case SBX_STATUS_INTERNAL_ERROR: return "internal_error";
+    case SBX_STATUS_OK:
+        return "ok";
+    case SBX_STATUS_RUNTIME_ERROR:
+        return "runtime_error";
+    case SBX_STATUS_SIGNALED:
+        return "signaled";
+    case SBX_STATUS_TIMEOUT:
+        return "timeout";
+    case SBX_STATUS_CPU_LIMIT:
+        return "cpu_limit";
+    case SBX_STATUS_MEMORY_LIMIT:
+        return "memory_limit";
+    case SBX_STATUS_OUTPUT_LIMIT:
+        return "output_limit";
+    case SBX_STATUS_CANCELLED:
+        return "cancelled";
+    case SBX_STATUS_INTERNAL_ERROR:
+        return "internal_error";
     }
     return "unknown";
 }

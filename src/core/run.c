@@ -63,8 +63,8 @@ static int open_program(const char *file, struct sbx_error *err)
     }
     if ((uint64_t)st.st_size > SBX_MAX_PROGRAM_BYTES) {
         close(fd);
-        return sbx__error(err, SBX_ERR_INPUT, SBX_STAGE_RUNTIME, 0,
-                          "'%s' is larger than 64 MiB", file);
+        return sbx__error(err, SBX_ERR_INPUT, SBX_STAGE_RUNTIME, 0, "'%s' is larger than 64 MiB",
+                          file);
     }
     return fd;
 }
@@ -79,8 +79,7 @@ static int env_has_key(const struct sbx_policy *p, const char *key)
 }
 
 /* PATH, HOME, LANG, TERM, then the runtime's own, then the policy's (which win). */
-static int build_env(const struct sbx_policy *p, const struct sbx_runtime *rt,
-                     struct sbx_strv *env)
+static int build_env(const struct sbx_policy *p, const struct sbx_runtime *rt, struct sbx_strv *env)
 {
     const char *lang = getenv("LANG"), *term = getenv("TERM");
     const char *base[][2] = {
@@ -154,11 +153,11 @@ static int check_request(struct run_ctx *c, struct sbx_error *err)
         return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_POLICY, 0,
                           "max open files: %llu is below what the %s runtime needs to start "
                           "(%u: its interpreter's own descriptors); raise it to at least %u",
-                          (unsigned long long)p->max_open_files, c->rt->name,
-                          c->rt->min_open_files, c->rt->min_open_files);
+                          (unsigned long long)p->max_open_files, c->rt->name, c->rt->min_open_files,
+                          c->rt->min_open_files);
     if (p->n_binds > SBX_MAX_BINDS)
-        return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_POLICY, 0,
-                          "allowed paths: at most %d", SBX_MAX_BINDS);
+        return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_POLICY, 0, "allowed paths: at most %d",
+                          SBX_MAX_BINDS);
     for (size_t i = 0; i < p->n_binds; i++) {
         if (!p->binds[i].path || p->binds[i].path[0] != '/')
             return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_POLICY, 0,
@@ -277,8 +276,8 @@ static void finish(struct run_ctx *c, struct sbx_result *res, uint64_t t0)
     sbx__strv_done(&c->env);
 }
 
-int sbx_run(const struct sbx_policy *policy, const struct sbx_request *req,
-            struct sbx_result **ret, struct sbx_error *err)
+int sbx_run(const struct sbx_policy *policy, const struct sbx_request *req, struct sbx_result **ret,
+            struct sbx_error *err)
 {
     uint64_t t0 = sbx__now_ns();
     struct run_ctx c = {.policy = policy, .req = req, .program_fd = -1};
@@ -293,15 +292,15 @@ int sbx_run(const struct sbx_policy *policy, const struct sbx_request *req,
         r = SBX_BACKEND->prepare(&c.id, err);
     if (r >= 0)
         r = stage_workspace(&c, err);
-    if (r >= 0 && ((r = build_argv(c.rt, c.interp.path, program_name(req->file), req, &c.argv)) < 0 ||
-                   (r = build_env(policy, c.rt, &c.env)) < 0))
+    if (r >= 0 &&
+        ((r = build_argv(c.rt, c.interp.path, program_name(req->file), req, &c.argv)) < 0 ||
+         (r = build_env(policy, c.rt, &c.env)) < 0))
         sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_RUNTIME, -r, "building argv and environment");
     if (r >= 0 && !(res = new_result(&c)))
         r = sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_RUNTIME, ENOMEM, "allocating the result");
     if (r >= 0) {
         sbx__result_timing(res, "workspace_ready", sbx__now_ns(), t0);
-        sbx__interpreter_version_cached(c.rt, &c.interp, c.ws.scratch_fd,
-                                        res->interpreter_version);
+        sbx__interpreter_version_cached(c.rt, &c.interp, c.ws.scratch_fd, res->interpreter_version);
         r = launch(&c, t0, res, err);
     }
     if (r < 0) {

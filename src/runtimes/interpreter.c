@@ -112,9 +112,8 @@ static int search_path(const struct sbx_runtime *rt, const char *path_list, char
     return -ENOENT;
 }
 
-int sbx_interpreter_resolve(const struct sbx_runtime *rt, const char *override,
-                            const char *search, struct sbx_interpreter *ret,
-                            struct sbx_error *err)
+int sbx_interpreter_resolve(const struct sbx_runtime *rt, const char *override, const char *search,
+                            struct sbx_interpreter *ret, struct sbx_error *err)
 {
     char candidate[PATH_MAX];
     if (override) {

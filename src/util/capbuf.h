@@ -15,7 +15,7 @@
 struct sbx_capbuf {
     char *head;
     size_t head_cap, head_len;
-    char *tail;       /* ring */
+    char *tail;                          /* ring */
     size_t tail_cap, tail_len, tail_pos; /* tail_pos: where the next byte goes */
     uint64_t total;
 };

@@ -7,7 +7,7 @@
 #include "util/macros.h"
 
 struct sbx_strv {
-    char **v;     /* NULL-terminated (when n > 0 or after the first push) */
+    char **v; /* NULL-terminated (when n > 0 or after the first push) */
     size_t n, cap, max;
 };
 

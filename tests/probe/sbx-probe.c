@@ -169,8 +169,8 @@ int main(int argc, char **argv)
     probe_sockets();
     P("x32:getpid", X32_SYSCALL_BIT | SYS_getpid, 0, 0, 0, 0, 0, 0);
     probe_i386();
-    P("syslog", SYS_syslog, 10, 0, 0, 0, 0, 0);   /* reviewed, not allowed: EPERM, silent */
-    P("syscall-470", 470, 0, 0, 0, 0, 0, 0);      /* past the review: ENOSYS */
+    P("syslog", SYS_syslog, 10, 0, 0, 0, 0, 0); /* reviewed, not allowed: EPERM, silent */
+    P("syscall-470", 470, 0, 0, 0, 0, 0, 0);    /* past the review: ENOSYS */
     P("syscall-1000", 1000, 0, 0, 0, 0, 0, 0);
     return 0;
 }

@@ -58,12 +58,30 @@ static int fake_mkdir(int dirfd, const char *name, mode_t mode)
     if (mkdirat(dirfd, name, mode) < 0)
         return -1;
     static const char *const files[] = {
-        "cgroup.procs", "cgroup.kill", "cgroup.controllers", "cgroup.subtree_control",
-        "memory.max", "memory.swap.max", "memory.oom.group", "memory.current", "memory.peak",
-        "memory.events", "pids.max", "pids.current", "pids.events", "pids.peak", "cpu.max",
-        "cpu.stat", "memory.limit_in_bytes", "memory.memsw.limit_in_bytes",
-        "memory.max_usage_in_bytes", "memory.usage_in_bytes", "memory.oom_control",
-        "cpu.cfs_period_us", "cpu.cfs_quota_us", "cpuacct.usage",
+        "cgroup.procs",
+        "cgroup.kill",
+        "cgroup.controllers",
+        "cgroup.subtree_control",
+        "memory.max",
+        "memory.swap.max",
+        "memory.oom.group",
+        "memory.current",
+        "memory.peak",
+        "memory.events",
+        "pids.max",
+        "pids.current",
+        "pids.events",
+        "pids.peak",
+        "cpu.max",
+        "cpu.stat",
+        "memory.limit_in_bytes",
+        "memory.memsw.limit_in_bytes",
+        "memory.max_usage_in_bytes",
+        "memory.usage_in_bytes",
+        "memory.oom_control",
+        "cpu.cfs_period_us",
+        "cpu.cfs_quota_us",
+        "cpuacct.usage",
     };
     int d = openat(dirfd, name, O_RDONLY | O_DIRECTORY);
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
@@ -105,8 +123,9 @@ Test(cgroup, v2_found_from_proc_self_cgroup)
     make_v2();
     struct sbx__cgroup cg;
     struct sbx_error err = {0};
-    cr_assert_eq(sbx__cgroup_open_parent(root_fd, "0::/user.slice/app.scope\n", NULL, all, &cg,
-                                         &err), 0, "%s", err.message);
+    cr_assert_eq(
+        sbx__cgroup_open_parent(root_fd, "0::/user.slice/app.scope\n", NULL, all, &cg, &err), 0,
+        "%s", err.message);
     cr_assert_eq(cg.ops, &sbx__cgroup_v2_ops);
     cr_assert_eq(cg.available & all, all);
     cr_assert_str_eq(cg.where, "cgroup2 /user.slice/app.scope");
@@ -118,8 +137,8 @@ Test(cgroup, v2_create_writes_every_limit)
     make_v2();
     struct sbx__cgroup cg;
     struct sbx_error err = {0};
-    cr_assert_eq(sbx__cgroup_open_parent(root_fd, "0::/user.slice/app.scope\n", NULL, all, &cg,
-                                         &err), 0);
+    cr_assert_eq(
+        sbx__cgroup_open_parent(root_fd, "0::/user.slice/app.scope\n", NULL, all, &cg, &err), 0);
     cg.mkdir_fn = fake_mkdir;
     struct sbx__cg_limits lim = {.memory_bytes = 100u << 20, .pids = 10, .cpus = 0.5};
     cr_assert_eq(cg.ops->create(&cg, "sbx-abc", &lim, &err), 0, "%s", err.message);
@@ -138,8 +157,8 @@ Test(cgroup, v2_no_limit_no_write)
     make_v2();
     struct sbx__cgroup cg;
     struct sbx_error err = {0};
-    cr_assert_eq(sbx__cgroup_open_parent(root_fd, "0::/user.slice/app.scope\n", NULL, all, &cg,
-                                         &err), 0);
+    cr_assert_eq(
+        sbx__cgroup_open_parent(root_fd, "0::/user.slice/app.scope\n", NULL, all, &cg, &err), 0);
     cg.mkdir_fn = fake_mkdir;
     struct sbx__cg_limits lim = {.memory_bytes = 0, .pids = 0, .cpus = 0};
     cr_assert_eq(cg.ops->create(&cg, "sbx-none", &lim, &err), 0);
@@ -153,8 +172,8 @@ Test(cgroup, v2_stats_parsed)
     make_v2();
     struct sbx__cgroup cg;
     struct sbx_error err = {0};
-    cr_assert_eq(sbx__cgroup_open_parent(root_fd, "0::/user.slice/app.scope\n", NULL, all, &cg,
-                                         &err), 0);
+    cr_assert_eq(
+        sbx__cgroup_open_parent(root_fd, "0::/user.slice/app.scope\n", NULL, all, &cg, &err), 0);
     cg.mkdir_fn = fake_mkdir;
     struct sbx__cg_limits lim = {.memory_bytes = 64u << 20};
     cr_assert_eq(cg.ops->create(&cg, "sbx-s", &lim, &err), 0);
@@ -265,7 +284,8 @@ Test(cgroup, parent_override_is_used)
     struct sbx__cgroup cg;
     struct sbx_error err = {0};
     cr_assert_eq(sbx__cgroup_open_parent(root_fd, "0::/user.slice/app.scope\n", "/sandboxes", all,
-                                         &cg, &err), 0, "%s", err.message);
+                                         &cg, &err),
+                 0, "%s", err.message);
     cr_assert_str_eq(cg.where, "cgroup2 /sandboxes");
     sbx__cgroup_close(&cg);
 }
@@ -301,8 +321,8 @@ Test(cgroup, stale_run_cgroups_are_reaped)
     cr_assert_eq(utimensat(AT_FDCWD, p0, old, 0), 0);
     struct sbx__cgroup cg;
     struct sbx_error err = {0};
-    cr_assert_eq(sbx__cgroup_open_parent(root_fd, "0::/user.slice/app.scope\n", NULL, all, &cg,
-                                         &err), 0);
+    cr_assert_eq(
+        sbx__cgroup_open_parent(root_fd, "0::/user.slice/app.scope\n", NULL, all, &cg, &err), 0);
     cr_assert_eq(sbx__cgroup_reap_stale(&cg, live_only_keep, NULL), 2);
     cr_assert_not_null(get("user.slice/app.scope/sbx-keep/x"), "a live run's cgroup stays");
     struct stat st;

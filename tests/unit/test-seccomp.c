@@ -104,8 +104,8 @@ Test(seccomp, reported_list_and_event_format)
         have_mount |= !strcmp(*list, "mount");
     }
     cr_assert(have_bpf && have_ptrace && have_mount);
-    struct sbx__seccomp_event e = {.name = "bpf", .args = {0xffffffffffffffffULL, 0, 3},
-                                   .pid = 1234, .ns_pid = 2};
+    struct sbx__seccomp_event e = {
+        .name = "bpf", .args = {0xffffffffffffffffULL, 0, 3}, .pid = 1234, .ns_pid = 2};
     char buf[160];
     sbx__seccomp_event_format(&e, buf, sizeof(buf));
     cr_assert_str_eq(buf, "bpf(0xffffffffffffffff, 0, 0x3, 0, 0, 0) pid 2");
@@ -237,8 +237,8 @@ Test(seccomp, loaded_filter_refuses_and_reports)
     cr_assert_geq(res[R_UNIX], 0);
     cr_assert_eq(res[R_X32], -EPERM);
     /* Reported: the dangerous ones, not the silent EPERM/ENOSYS ones. */
-    cr_assert(saw(&seen, "bpf") && saw(&seen, "ioctl") && saw(&seen, "socket"),
-              "%d events", seen.n);
+    cr_assert(saw(&seen, "bpf") && saw(&seen, "ioctl") && saw(&seen, "socket"), "%d events",
+              seen.n);
     cr_assert(saw(&seen, "x32:getpid"));
     cr_assert(!saw(&seen, "syslog") && !saw(&seen, "clone3"));
     cr_assert_eq(seen.n, 4, "exactly the four dangerous calls: %d", seen.n);

@@ -18,18 +18,25 @@
 #define P_PIDFD 3
 #endif
 
-
 const char *sbx__stage_label(enum sbx__stage_id stage)
 {
     switch (stage) {
-    case SBX_ST_INIT_START: return "init_start";
-    case SBX_ST_IDS_MAPPED: return "ids_mapped";
-    case SBX_ST_ROOT_BUILT: return "root_built";
-    case SBX_ST_PRIVS_DROPPED: return "privileges_dropped";
-    case SBX_ST_LANDLOCK: return "landlock";
-    case SBX_ST_SECCOMP: return "seccomp";
-    case SBX_ST_EXEC: return "exec";
-    case SBX_ST__MAX: break;
+    case SBX_ST_INIT_START:
+        return "init_start";
+    case SBX_ST_IDS_MAPPED:
+        return "ids_mapped";
+    case SBX_ST_ROOT_BUILT:
+        return "root_built";
+    case SBX_ST_PRIVS_DROPPED:
+        return "privileges_dropped";
+    case SBX_ST_LANDLOCK:
+        return "landlock";
+    case SBX_ST_SECCOMP:
+        return "seccomp";
+    case SBX_ST_EXEC:
+        return "exec";
+    case SBX_ST__MAX:
+        break;
     }
     return "unknown";
 }
@@ -68,8 +75,7 @@ static void destroy(struct sbx__sandbox *sb)
         /* Killing init kills the whole pid namespace. */
         syscall(SYS_pidfd_send_signal, sb->pidfd, SIGKILL, NULL, 0);
         siginfo_t info;
-        while (syscall(SYS_waitid, P_PIDFD, sb->pidfd, &info, WEXITED, NULL) < 0 &&
-               errno == EINTR)
+        while (syscall(SYS_waitid, P_PIDFD, sb->pidfd, &info, WEXITED, NULL) < 0 && errno == EINTR)
             ;
         sb->exited = 1;
     }
@@ -78,8 +84,8 @@ static void destroy(struct sbx__sandbox *sb)
         sbx__cgroup_close(&sb->cg);
         sb->have_cg = 0;
     }
-    int *fds[] = {&sb->pidfd, &sb->ctl_fd, &sb->stdin_w, &sb->stdout_r, &sb->stderr_r,
-                  &sb->notify_fd};
+    int *fds[] = {&sb->pidfd,    &sb->ctl_fd,   &sb->stdin_w,
+                  &sb->stdout_r, &sb->stderr_r, &sb->notify_fd};
     for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
         if (*fds[i] >= 0)
             close(*fds[i]);
@@ -90,10 +96,18 @@ static void limit_entry(struct sbx_result *res, const char *key, enum sbx__limit
                         const struct sbx__sandbox *sb, const char *rlimit)
 {
     switch (mode) {
-    case SBX_LIMIT_NONE: sbx__result_enforce(res, key, "none"); break;
-    case SBX_LIMIT_CGROUP: sbx__result_enforce(res, key, "%s", sb->cg.ops->name); break;
-    case SBX_LIMIT_RLIMIT: sbx__result_enforce(res, key, "%s", rlimit); break;
-    case SBX_LIMIT_UNAVAILABLE: sbx__result_enforce(res, key, "unavailable"); break;
+    case SBX_LIMIT_NONE:
+        sbx__result_enforce(res, key, "none");
+        break;
+    case SBX_LIMIT_CGROUP:
+        sbx__result_enforce(res, key, "%s", sb->cg.ops->name);
+        break;
+    case SBX_LIMIT_RLIMIT:
+        sbx__result_enforce(res, key, "%s", rlimit);
+        break;
+    case SBX_LIMIT_UNAVAILABLE:
+        sbx__result_enforce(res, key, "unavailable");
+        break;
     }
 }
 
@@ -126,14 +140,17 @@ static void enforcement(const struct sbx__launch *l, const struct sbx__sandbox *
         sbx__result_enforce(res, "cpu_time_backstop", "rlimit-cpu");
     sbx__result_enforce(res, "file_size", p->max_file_size_bytes ? "rlimit-fsize" : "none");
     sbx__result_enforce(res, "open_files", p->max_open_files ? "rlimit-nofile" : "none");
-    sbx__result_enforce(res, "output", p->output_limit_action == SBX_OUTPUT_KILL
-                                           ? "capped-reader+kill" : "capped-reader");
+    sbx__result_enforce(res, "output",
+                        p->output_limit_action == SBX_OUTPUT_KILL ? "capped-reader+kill"
+                                                                  : "capped-reader");
     /* What the program itself reported applying before exec; "none" if it never got there. */
     sbx__result_enforce(res, "seccomp", sb->seccomp_loaded ? SBX_SECCOMP_DESCRIPTION : "none");
     char ll[32];
     sbx__landlock_describe(sb->landlock_applied ? sb->landlock_abi : 0, ll, sizeof(ll));
-    sbx__result_enforce(res, "landlock", "%s", sb->landlock_applied ? ll
-                                               : sb->landlock_abi ? "none" : "unavailable");
+    sbx__result_enforce(res, "landlock", "%s",
+                        sb->landlock_applied ? ll
+                        : sb->landlock_abi   ? "none"
+                                             : "unavailable");
 }
 
 const struct sbx__backend sbx__backend_linux = {

@@ -71,8 +71,7 @@ int sbx__drop_capabilities(struct sbx_error *err)
     if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
         return sbx__error_errno(err, SBX_STAGE_PRIVILEGES, "clearing ambient capabilities");
     if ((r = clear_capsets()) < 0)
-        return sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_PRIVILEGES, -r,
-                          "clearing capabilities");
+        return sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_PRIVILEGES, -r, "clearing capabilities");
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         return sbx__error_errno(err, SBX_STAGE_PRIVILEGES, "setting no_new_privs");
     return 0;

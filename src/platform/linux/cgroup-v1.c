@@ -23,7 +23,9 @@ static int mk(struct sbx__cgroup *cg, int i, struct sbx_error *err)
     if (r < 0)
         return sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_SPAWN, -r,
                           "creating cgroup %s in the %s hierarchy", cg->name,
-                          i == SBX_CG_MEMORY ? "memory" : i == SBX_CG_PIDS ? "pids" : "cpu");
+                          i == SBX_CG_MEMORY ? "memory"
+                          : i == SBX_CG_PIDS ? "pids"
+                                             : "cpu");
     cg->dir_fd[i] = openat(cg->parent_fd[i], cg->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (cg->dir_fd[i] < 0)
         return sbx__error_errno(err, SBX_STAGE_SPAWN, "opening cgroup %s", cg->name);

@@ -26,15 +26,15 @@ static int enable_controllers(struct sbx__cgroup *cg, struct sbx_error *err)
     const char *names[] = {"memory", "pids", "cpu"};
     for (size_t i = 0; i < 3; i++)
         if (!strstr(have, names[i]))
-            snprintf(want + strlen(want), sizeof(want) - strlen(want), "%s+%s",
-                     want[0] ? " " : "", names[i]);
+            snprintf(want + strlen(want), sizeof(want) - strlen(want), "%s+%s", want[0] ? " " : "",
+                     names[i]);
     if (!want[0])
         return 0;
     int r = sbx__cg_write(pfd, "cgroup.subtree_control", want);
     if (r == -EBUSY) { /* we live in the parent: move into a leaf, then try again */
         if ((r = sbx__cg_mkdir(cg, pfd, "sbx-supervisor")) < 0 && r != -EEXIST)
-            return sbx__error(err, SBX_ERR_HOST, SBX_STAGE_SPAWN, -r, "creating sbx-supervisor in %s",
-                                    cg->where);
+            return sbx__error(err, SBX_ERR_HOST, SBX_STAGE_SPAWN, -r,
+                              "creating sbx-supervisor in %s", cg->where);
         int leaf = openat(pfd, "sbx-supervisor", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         char pid[24];
         snprintf(pid, sizeof(pid), "%d", (int)getpid());
@@ -92,8 +92,8 @@ static int v2_create(struct sbx__cgroup *cg, const char *name, const struct sbx_
     if (r < 0)
         return r;
     if ((r = sbx__cg_mkdir(cg, cg->parent_fd[0], name)) < 0)
-        return sbx__error(err, SBX_ERR_HOST, SBX_STAGE_SPAWN, -r, "creating cgroup %s in %s",
-                          name, cg->where);
+        return sbx__error(err, SBX_ERR_HOST, SBX_STAGE_SPAWN, -r, "creating cgroup %s in %s", name,
+                          cg->where);
     int fd = openat(cg->parent_fd[0], name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
         r = sbx__error_errno(err, SBX_STAGE_SPAWN, "opening cgroup %s", name);

@@ -97,7 +97,8 @@ int sbx__cg_read_key(int dirfd, const char *file, const char *key, uint64_t *ret
     if (r < 0)
         return r;
     size_t klen = strlen(key);
-    for (char *line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+    for (char *line = buf; line && *line;
+         line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
         if (!strncmp(line, key, klen) && line[klen] == ' ') {
             *ret = strtoull(line + klen + 1, NULL, 10);
             return 0;

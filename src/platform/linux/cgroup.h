@@ -68,7 +68,7 @@ struct sbx__cgroup {
     int alias[SBX_CG__N];     /* v1: index of the controller whose hierarchy this one shares */
     unsigned available;       /* controllers usable under the parent */
     char name[64];
-    char where[256];          /* human-readable parent, for messages */
+    char where[256]; /* human-readable parent, for messages */
     /* mkdirat by default; a test replaces it to fill a fake cgroupfs directory with the
      * interface files the kernel would create. */
     int (*mkdir_fn)(int dirfd, const char *name, mode_t mode);
@@ -94,9 +94,8 @@ SBX_INTERNAL int sbx__cgroup_open_parent(int root_fd, const char *self_cgroup,
 
 /* Remove run cgroups "sbx-<id>" under the parent whose run is dead: is_live(id) 0 (known
  * dead), or -1 (unknown) and older than SBX_CG_STALE_AGE_S. 1 means live: kept. */
-SBX_INTERNAL int sbx__cgroup_reap_stale(struct sbx__cgroup *cg, int (*is_live)(const char *id,
-                                                                               void *ud),
-                                        void *ud);
+SBX_INTERNAL int sbx__cgroup_reap_stale(struct sbx__cgroup *cg,
+                                        int (*is_live)(const char *id, void *ud), void *ud);
 
 /* Release the parent fds (after destroy, or when no run cgroup was made). */
 SBX_INTERNAL void sbx__cgroup_close(struct sbx__cgroup *cg);
@@ -104,8 +103,7 @@ SBX_INTERNAL void sbx__cgroup_close(struct sbx__cgroup *cg);
 /* Shared helpers for the two implementations. */
 SBX_INTERNAL int sbx__cg_write(int dirfd, const char *file, const char *value);
 /* sbx__cg_write with an error record naming the file and value (a limit that cannot be set). */
-SBX_INTERNAL int sbx__cg_set(int dirfd, const char *file, const char *value,
-                             struct sbx_error *err);
+SBX_INTERNAL int sbx__cg_set(int dirfd, const char *file, const char *value, struct sbx_error *err);
 SBX_INTERNAL int sbx__cg_read(int dirfd, const char *file, char *buf, size_t size);
 SBX_INTERNAL int sbx__cg_read_u64(int dirfd, const char *file, uint64_t *ret);
 /* The value of "key N" in a flat-keyed file such as memory.events; -ENOENT if absent. */

@@ -298,8 +298,8 @@ struct copy_budget {
 static void copy_file(int src_dir, int dst_dir, const char *name, mode_t mode)
 {
     int in = openat(src_dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    int out = openat(dst_dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                     mode & 0777);
+    int out =
+        openat(dst_dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0777);
     char buf[65536];
     ssize_t n;
     while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
@@ -336,8 +336,7 @@ static void copy_tree(int src, int dst, int depth, struct copy_budget *b)
                 target[n] = '\0';
                 (void)!symlinkat(target, dst, de->d_name);
             }
-        } else if (S_ISDIR(st.st_mode) && depth < 64 &&
-                   mkdirat(dst, de->d_name, 0700) == 0) {
+        } else if (S_ISDIR(st.st_mode) && depth < 64 && mkdirat(dst, de->d_name, 0700) == 0) {
             int s2 = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
             int d2 = openat(dst, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
             if (s2 >= 0 && d2 >= 0)
@@ -406,8 +405,8 @@ static int cmp_int(const void *a, const void *b)
  */
 static int keep_only_needed_fds(const struct sbx__init_args *a)
 {
-    int keep[] = {a->ctl_fd, a->sync_fd, a->stdio[0], a->stdio[1], a->stdio[2],
-                  a->launch->program_fd};
+    int keep[] = {a->ctl_fd,   a->sync_fd,  a->stdio[0],
+                  a->stdio[1], a->stdio[2], a->launch->program_fd};
     qsort(keep, ARRAY_SIZE(keep), sizeof(keep[0]), cmp_int);
     unsigned lo = 3;
     for (size_t i = 0; i < ARRAY_SIZE(keep); i++) {
@@ -453,11 +452,10 @@ void sbx__init_main(const struct sbx__init_args *a)
     close(a->sync_fd);
     sbx__send_stage(ctl, SBX_ST_IDS_MAPPED);
 
-    if (sbx__mounts_prepare(l, &plan, &err) < 0 || sbx__become_sandbox_ids(a->privileged, &err) < 0 ||
-        sbx__mounts_finish(l, &plan, &err) < 0)
+    if (sbx__mounts_prepare(l, &plan, &err) < 0 ||
+        sbx__become_sandbox_ids(a->privileged, &err) < 0 || sbx__mounts_finish(l, &plan, &err) < 0)
         fail(ctl, &err, 1);
-    if (sethostname(SBX_HOSTNAME, strlen(SBX_HOSTNAME)) < 0 ||
-        setdomainname("", 0) < 0) {
+    if (sethostname(SBX_HOSTNAME, strlen(SBX_HOSTNAME)) < 0 || setdomainname("", 0) < 0) {
         sbx__error_errno(&err, SBX_STAGE_MOUNTS, "setting the hostname");
         fail(ctl, &err, 1);
     }

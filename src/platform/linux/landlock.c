@@ -52,7 +52,7 @@
 #define LL_FS_ABI1 ((1ULL << 13) - 1) /* EXECUTE .. MAKE_SYM */
 
 /* Rights that mean something on a file that is not a directory. */
-#define LL_FILE_RIGHTS \
+#define LL_FILE_RIGHTS                                                                             \
     (LL_FS_EXECUTE | LL_FS_WRITE_FILE | LL_FS_READ_FILE | LL_FS_TRUNCATE | LL_FS_IOCTL_DEV)
 
 /* The ruleset attribute as of ABI 6; the kernel accepts it whole from ABI 1 on, as long as the
@@ -86,15 +86,20 @@ uint64_t sbx__landlock_handled_fs(int abi)
 static uint64_t kind_rights(enum sbx__landlock_kind kind)
 {
     switch (kind) {
-    case SBX_LL_LIST: return LL_FS_READ_DIR;
-    case SBX_LL_RO: return LL_FS_EXECUTE | LL_FS_READ_FILE | LL_FS_READ_DIR;
+    case SBX_LL_LIST:
+        return LL_FS_READ_DIR;
+    case SBX_LL_RO:
+        return LL_FS_EXECUTE | LL_FS_READ_FILE | LL_FS_READ_DIR;
     /* Writes to /proc stay gated by its own checks (owner, ptrace access); programs need
      * them: pthread_setname_np and Python's open(..., "w") of /proc/self/comm (O_TRUNC). */
-    case SBX_LL_PROC: return LL_FS_READ_FILE | LL_FS_READ_DIR | LL_FS_WRITE_FILE | LL_FS_TRUNCATE;
+    case SBX_LL_PROC:
+        return LL_FS_READ_FILE | LL_FS_READ_DIR | LL_FS_WRITE_FILE | LL_FS_TRUNCATE;
     /* SECURITY: no device nodes, even where writing is allowed (the mounts are nodev too). */
-    case SBX_LL_RW: return sbx__landlock_handled_fs(SBX_LANDLOCK_ABI_MAX) &
-                           ~(LL_FS_MAKE_CHAR | LL_FS_MAKE_BLOCK | LL_FS_IOCTL_DEV);
-    case SBX_LL_DEV: return LL_FS_READ_FILE | LL_FS_WRITE_FILE | LL_FS_TRUNCATE | LL_FS_IOCTL_DEV;
+    case SBX_LL_RW:
+        return sbx__landlock_handled_fs(SBX_LANDLOCK_ABI_MAX) &
+               ~(LL_FS_MAKE_CHAR | LL_FS_MAKE_BLOCK | LL_FS_IOCTL_DEV);
+    case SBX_LL_DEV:
+        return LL_FS_READ_FILE | LL_FS_WRITE_FILE | LL_FS_TRUNCATE | LL_FS_IOCTL_DEV;
     }
     return 0;
 }
@@ -104,8 +109,8 @@ int sbx__landlock_paths_add(struct sbx__landlock_paths *p, const char *path,
 {
     if (p->n >= SBX_LANDLOCK_MAX_RULES)
         return -E2BIG;
-    p->rules[p->n++] = (struct sbx__landlock_rule){.path = path, .kind = kind,
-                                                   .optional = optional};
+    p->rules[p->n++] =
+        (struct sbx__landlock_rule){.path = path, .kind = kind, .optional = optional};
     return 0;
 }
 
@@ -113,15 +118,15 @@ int sbx__landlock_paths_init(struct sbx__landlock_paths *p, const char *interp_p
                              bool enable_network)
 {
     static const struct sbx__landlock_rule view[] = {
-        {"/", SBX_LL_LIST, false},         {"/usr", SBX_LL_RO, false},
-        {"/bin", SBX_LL_RO, true},         {"/sbin", SBX_LL_RO, true},
-        {"/lib", SBX_LL_RO, true},         {"/lib32", SBX_LL_RO, true},
-        {"/lib64", SBX_LL_RO, true},       {"/libx32", SBX_LL_RO, true},
-        {"/etc", SBX_LL_RO, false},        {"/proc", SBX_LL_PROC, false},
-        {"/dev", SBX_LL_LIST, false},      {"/dev/null", SBX_LL_DEV, false},
-        {"/dev/zero", SBX_LL_DEV, false},  {"/dev/full", SBX_LL_DEV, false},
+        {"/", SBX_LL_LIST, false},          {"/usr", SBX_LL_RO, false},
+        {"/bin", SBX_LL_RO, true},          {"/sbin", SBX_LL_RO, true},
+        {"/lib", SBX_LL_RO, true},          {"/lib32", SBX_LL_RO, true},
+        {"/lib64", SBX_LL_RO, true},        {"/libx32", SBX_LL_RO, true},
+        {"/etc", SBX_LL_RO, false},         {"/proc", SBX_LL_PROC, false},
+        {"/dev", SBX_LL_LIST, false},       {"/dev/null", SBX_LL_DEV, false},
+        {"/dev/zero", SBX_LL_DEV, false},   {"/dev/full", SBX_LL_DEV, false},
         {"/dev/random", SBX_LL_DEV, false}, {"/dev/urandom", SBX_LL_DEV, false},
-        {"/dev/shm", SBX_LL_RW, false},    {"/tmp", SBX_LL_RW, false},
+        {"/dev/shm", SBX_LL_RW, false},     {"/tmp", SBX_LL_RW, false},
         {"/work", SBX_LL_RW, false},
     };
     memset(p, 0, sizeof(*p));

@@ -33,7 +33,7 @@ enum sbx__landlock_kind {
 struct sbx__landlock_rule {
     const char *path; /* inside the sandbox's root; not owned */
     enum sbx__landlock_kind kind;
-    bool optional;    /* a missing path is skipped rather than an error */
+    bool optional; /* a missing path is skipped rather than an error */
 };
 
 #define SBX_LANDLOCK_MAX_RULES 128 /* the view (20) and up to SBX_MAX_TREES binds */

@@ -30,10 +30,10 @@
 #define SBX_WORK_DIR "/work"
 
 enum sbx__msg_type {
-    SBX_MSG_STAGE = 1, /* a setup stage finished at t_ns */
-    SBX_MSG_ERROR,     /* setup failed: see error */
-    SBX_MSG_EXIT,      /* the program ended: wait status in status */
-    SBX_MSG_EVENT,     /* something to report: error.message holds "type\tdetail" */
+    SBX_MSG_STAGE = 1,  /* a setup stage finished at t_ns */
+    SBX_MSG_ERROR,      /* setup failed: see error */
+    SBX_MSG_EXIT,       /* the program ended: wait status in status */
+    SBX_MSG_EVENT,      /* something to report: error.message holds "type\tdetail" */
     SBX_MSG_SECCOMP_FD, /* the program's seccomp listener rides along (SCM_RIGHTS) */
 };
 
@@ -61,7 +61,7 @@ struct sbx__msg {
 struct sbx__init_args {
     const struct sbx__launch *launch;
     int rlimit_fallback; /* no cgroup: memory, processes and CPU through rlimits only */
-    int ctl_fd;     /* init's end of the ctl socket */
+    int ctl_fd;          /* init's end of the ctl socket */
     int sync_fd;    /* read end: one byte once the id maps are written, EOF if the parent died */
     int stdio[3];   /* program's stdin (read end), stdout and stderr (write ends) */
     int privileged; /* may call setgroups (root); else setgroups is denied */
@@ -93,9 +93,9 @@ enum sbx__limit_mode { SBX_LIMIT_NONE, SBX_LIMIT_CGROUP, SBX_LIMIT_RLIMIT, SBX_L
 
 struct sbx__sandbox {
     struct sbx__cgroup cg;
-    int have_cg;      /* cg holds the run's cgroup */
+    int have_cg; /* cg holds the run's cgroup */
     enum sbx__limit_mode mem_mode, pids_mode, cpu_time_mode, cpus_mode;
-    pid_t pid;        /* init, in our pid namespace */
+    pid_t pid; /* init, in our pid namespace */
     int pidfd;
     int ctl_fd;
     int stdin_w, stdout_r, stderr_r;
@@ -103,10 +103,10 @@ struct sbx__sandbox {
     int notify_fd;    /* the program's seccomp listener, once received; else -1 */
     int landlock_abi; /* what the kernel offers (0: none) */
     int landlock_applied, seccomp_loaded; /* the program said so before exec */
-    uint64_t t_clone_ns;    /* just before clone3 */
-    uint64_t t_cloned_ns;   /* clone3 returned */
-    uint64_t t_attached_ns; /* v1: moved into its cgroup (0: no move) */
-    uint64_t t_released_ns; /* id maps written, init told to go on */
+    uint64_t t_clone_ns;                  /* just before clone3 */
+    uint64_t t_cloned_ns;                 /* clone3 returned */
+    uint64_t t_attached_ns;               /* v1: moved into its cgroup (0: no move) */
+    uint64_t t_released_ns;               /* id maps written, init told to go on */
 };
 
 #endif

@@ -43,8 +43,8 @@
 
 static const char *const top_dirs[] = {"/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"};
 static const char *const etc_files[] = {
-    "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime",
-    "/etc/alternatives", "/etc/nsswitch.conf",
+    "/etc/ld.so.cache", "/etc/ld.so.conf",   "/etc/ld.so.conf.d",
+    "/etc/localtime",   "/etc/alternatives", "/etc/nsswitch.conf",
 };
 static const char *const dev_nodes[] = {"null", "zero", "full", "random", "urandom"};
 
@@ -58,8 +58,8 @@ static int add_tree(struct sbx__mount_plan *p, const char *src, const char *dst,
     if (fd < 0) {
         if (optional && errno == ENOENT)
             return 0;
-        return sbx__error(err, errno == ENOSYS ? SBX_ERR_HOST : SBX_ERR_INTERNAL,
-                          SBX_STAGE_MOUNTS, errno, "cloning mount of '%s'", src);
+        return sbx__error(err, errno == ENOSYS ? SBX_ERR_HOST : SBX_ERR_INTERNAL, SBX_STAGE_MOUNTS,
+                          errno, "cloning mount of '%s'", src);
     }
     struct stat st;
     if (fstat(fd, &st) < 0) {
@@ -188,8 +188,8 @@ static int attach_tree(int root_fd, struct sbx__tree *t, struct sbx_error *err)
     if (r < 0)
         return sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_MOUNTS, -r, "creating /%s", t->dst);
     if (mount_setattr(t->fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0)
-        return sbx__error(err, errno == ENOSYS ? SBX_ERR_HOST : SBX_ERR_INTERNAL,
-                          SBX_STAGE_MOUNTS, errno, "setting mount flags of /%s", t->dst);
+        return sbx__error(err, errno == ENOSYS ? SBX_ERR_HOST : SBX_ERR_INTERNAL, SBX_STAGE_MOUNTS,
+                          errno, "setting mount flags of /%s", t->dst);
     if (move_mount(t->fd, "", root_fd, t->dst, MOVE_MOUNT_F_EMPTY_PATH) < 0)
         return sbx__error_errno(err, SBX_STAGE_MOUNTS, "attaching /%s", t->dst);
     close(t->fd);
@@ -206,8 +206,8 @@ static int attach_fresh(int root_fd, const char *type, const char *dst, const ch
         return sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_MOUNTS, -r, "creating /%s", dst);
     int fs = fsopen(type, FSOPEN_CLOEXEC);
     if (fs < 0)
-        return sbx__error(err, errno == ENOSYS ? SBX_ERR_HOST : SBX_ERR_INTERNAL,
-                          SBX_STAGE_MOUNTS, errno, "fsopen(%s) for /%s", type, dst);
+        return sbx__error(err, errno == ENOSYS ? SBX_ERR_HOST : SBX_ERR_INTERNAL, SBX_STAGE_MOUNTS,
+                          errno, "fsopen(%s) for /%s", type, dst);
     char buf[256];
     snprintf(buf, sizeof(buf), "%s", opts);
     char *save = NULL;
@@ -219,8 +219,8 @@ static int attach_fresh(int root_fd, const char *type, const char *dst, const ch
             (eq || fsconfig(fs, FSCONFIG_SET_FLAG, kv, NULL, 0) < 0)) {
             r = errno;
             close(fs);
-            return sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_MOUNTS, r, "option %s of /%s",
-                              kv, dst);
+            return sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_MOUNTS, r, "option %s of /%s", kv,
+                              dst);
         }
     }
     if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
@@ -307,8 +307,10 @@ static int make_etc(int root_fd, struct sbx_error *err)
 static int make_dev(int root_fd, uint64_t shm_bytes, struct sbx_error *err)
 {
     static const char *const links[][2] = {
-        {"/proc/self/fd", "dev/fd"},     {"/proc/self/fd/0", "dev/stdin"},
-        {"/proc/self/fd/1", "dev/stdout"}, {"/proc/self/fd/2", "dev/stderr"},
+        {"/proc/self/fd", "dev/fd"},
+        {"/proc/self/fd/0", "dev/stdin"},
+        {"/proc/self/fd/1", "dev/stdout"},
+        {"/proc/self/fd/2", "dev/stderr"},
     };
     int r = attach_fresh(root_fd, "tmpfs", "dev", "mode=0755,uid=1000,gid=1000,size=64k",
                          MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, err);
@@ -319,8 +321,8 @@ static int make_dev(int root_fd, uint64_t shm_bytes, struct sbx_error *err)
             return sbx__error_errno(err, SBX_STAGE_MOUNTS, "creating /%s", links[i][1]);
     char opts[96];
     snprintf(opts, sizeof(opts), "mode=1777,size=%llu", (unsigned long long)shm_bytes);
-    return attach_fresh(root_fd, "tmpfs", "dev/shm", opts,
-                        MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err);
+    return attach_fresh(root_fd, "tmpfs", "dev/shm", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+                        err);
 }
 
 int sbx__mounts_finish(const struct sbx__launch *l, struct sbx__mount_plan *p,
@@ -335,14 +337,14 @@ int sbx__mounts_finish(const struct sbx__launch *l, struct sbx__mount_plan *p,
     for (size_t i = 0; i < p->n_trees; i++)
         if (!p->trees[i].late && (r = attach_tree(rfd, &p->trees[i], err)) < 0)
             return r;
-    if ((r = attach_fresh(rfd, "proc", "proc", "", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-                          MOUNT_ATTR_NOEXEC, err)) < 0)
+    if ((r = attach_fresh(rfd, "proc", "proc", "",
+                          MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err)) < 0)
         return r;
     char opts[96];
     snprintf(opts, sizeof(opts), "mode=1777,size=%llu",
              (unsigned long long)l->policy->tmp_size_bytes);
-    if ((r = attach_fresh(rfd, "tmpfs", "tmp", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
-                          err)) < 0)
+    if ((r = attach_fresh(rfd, "tmpfs", "tmp", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err)) <
+        0)
         return r;
     snprintf(opts, sizeof(opts), "mode=0755,size=%llu",
              (unsigned long long)l->policy->workspace_size_bytes);

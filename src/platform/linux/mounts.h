@@ -12,10 +12,10 @@
 #define SBX_MAX_LINKS 8
 
 struct sbx__tree {
-    int fd;            /* detached clone (open_tree) */
-    uint64_t attrs;    /* MOUNT_ATTR_* to set */
+    int fd;         /* detached clone (open_tree) */
+    uint64_t attrs; /* MOUNT_ATTR_* to set */
     int is_dir;
-    int late;          /* a user bind: attached after /tmp and /work, so it shows on top */
+    int late;           /* a user bind: attached after /tmp and /work, so it shows on top */
     char dst[PATH_MAX]; /* relative to the new root */
 };
 

@@ -72,11 +72,11 @@ int sbx__seccomp_load(const struct sbx__seccomp_filter *f, int *ret_notify_fd,
     /* SECURITY: the allowlist alone lets the dangerous calls through (`report` refuses them):
      * on failure below the caller must not exec, and init's program_main exits. The kernel
      * creates the listener close-on-exec. */
-    long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
-                      &f->report);
+    long fd =
+        syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &f->report);
     if (fd < 0)
-        return sbx__error(err, errno == EINVAL ? SBX_ERR_HOST : SBX_ERR_INTERNAL,
-                          SBX_STAGE_EXEC, errno,
+        return sbx__error(err, errno == EINVAL ? SBX_ERR_HOST : SBX_ERR_INTERNAL, SBX_STAGE_EXEC,
+                          errno,
                           "seccomp: loading the report filter (user notification needs "
                           "Linux 5.0 or newer)");
     *ret_notify_fd = (int)fd;
@@ -150,8 +150,8 @@ int sbx__seccomp_handle_notification(int notify_fd, struct sbx__seccomp_event *r
     memset(&req, 0, sizeof(req)); /* the kernel refuses a buffer that is not zeroed */
     if (ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0)
         return errno == ENOENT || errno == EINTR ? 0 : -errno; /* ENOENT: the caller died */
-    struct sbx__seccomp_event e = {.arch = req.n.data.arch, .nr = req.n.data.nr,
-                                   .pid = (pid_t)req.n.pid};
+    struct sbx__seccomp_event e = {
+        .arch = req.n.data.arch, .nr = req.n.data.nr, .pid = (pid_t)req.n.pid};
     memcpy(e.args, req.n.data.args, sizeof(e.args));
     sbx__seccomp_syscall_name(e.arch, e.nr, e.name, sizeof(e.name));
     e.ns_pid = ns_pid_of(e.pid);
@@ -197,7 +197,9 @@ int sbx__send_fd(int sock, const void *buf, size_t len, int fd)
     } ctl;
     memset(&ctl, 0, sizeof(ctl));
     struct iovec iov = {.iov_base = (void *)(uintptr_t)buf, .iov_len = len};
-    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.room,
+    struct msghdr m = {.msg_iov = &iov,
+                       .msg_iovlen = 1,
+                       .msg_control = ctl.room,
                        .msg_controllen = sizeof(ctl.room)};
     struct cmsghdr *c = CMSG_FIRSTHDR(&m);
     c->cmsg_level = SOL_SOCKET;
@@ -237,7 +239,9 @@ ssize_t sbx__recv_fd(int sock, void *buf, size_t len, int flags, int *ret_fd)
         char room[CMSG_SPACE(sizeof(int) * 4)];
     } ctl;
     struct iovec iov = {.iov_base = buf, .iov_len = len};
-    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.room,
+    struct msghdr m = {.msg_iov = &iov,
+                       .msg_iovlen = 1,
+                       .msg_control = ctl.room,
                        .msg_controllen = sizeof(ctl.room)};
     *ret_fd = -1;
     ssize_t n = recvmsg(sock, &m, flags | MSG_CMSG_CLOEXEC);

@@ -78,12 +78,12 @@ SBX_INTERNAL int sbx__seccomp_load(const struct sbx__seccomp_filter *f, int *ret
 
 /* One refused call, as the supervisor saw it. */
 struct sbx__seccomp_event {
-    char name[48];     /* "ptrace", "x32:getpid", "i386:getpid", or "syscall-<nr>" */
-    uint32_t arch;     /* AUDIT_ARCH_* of the call */
+    char name[48]; /* "ptrace", "x32:getpid", "i386:getpid", or "syscall-<nr>" */
+    uint32_t arch; /* AUDIT_ARCH_* of the call */
     int32_t nr;
     uint64_t args[6];
-    pid_t pid;         /* thread id in the supervisor's pid namespace; 0 if it was gone */
-    pid_t ns_pid;      /* the same thread inside the sandbox's pid namespace; 0 if unknown */
+    pid_t pid;    /* thread id in the supervisor's pid namespace; 0 if it was gone */
+    pid_t ns_pid; /* the same thread inside the sandbox's pid namespace; 0 if unknown */
 };
 
 /*

@@ -26,8 +26,8 @@
 
 static uint64_t ns_flags(void)
 {
-    return CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC |
-           CLONE_NEWUTS | CLONE_NEWCGROUP;
+    return CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS |
+           CLONE_NEWCGROUP;
 }
 
 static int write_proc(pid_t pid, const char *file, const char *text)
@@ -122,8 +122,7 @@ static void set_modes(const struct sbx_policy *p, struct sbx__sandbox *sb, int c
  * parent. Without a usable one the run is refused, unless the policy accepts the rlimit
  * fallback.
  */
-static int setup_cgroup(const struct sbx__launch *l, struct sbx__sandbox *sb,
-                        struct sbx_error *err)
+static int setup_cgroup(const struct sbx__launch *l, struct sbx__sandbox *sb, struct sbx_error *err)
 {
     const struct sbx_policy *p = l->policy;
     unsigned need = needed_controllers(p);
@@ -141,8 +140,7 @@ static int setup_cgroup(const struct sbx__launch *l, struct sbx__sandbox *sb,
     int root = open("/sys/fs/cgroup", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     int r = root < 0 ? sbx__error(&cgerr, SBX_ERR_HOST, SBX_STAGE_SPAWN, errno,
                                   "no cgroup file system at /sys/fs/cgroup")
-                     : sbx__cgroup_open_parent(root, self, p->cgroup_parent, need, &sb->cg,
-                                               &cgerr);
+                     : sbx__cgroup_open_parent(root, self, p->cgroup_parent, need, &sb->cg, &cgerr);
     if (root >= 0)
         close(root);
     if (r == 0) {
@@ -232,8 +230,8 @@ int sbx__linux_spawn(const struct sbx__launch *l, const struct sbx__identity *id
         r = sbx__error_errno(err, SBX_STAGE_SPAWN, "socketpair");
         goto fail;
     }
-    if ((r = fds_high(ctl)) < 0 || (r = pipe_high(sync)) < 0 || (r = pipe_high(in)) < 0 || (r = pipe_high(out)) < 0 ||
-        (r = pipe_high(errp)) < 0) {
+    if ((r = fds_high(ctl)) < 0 || (r = pipe_high(sync)) < 0 || (r = pipe_high(in)) < 0 ||
+        (r = pipe_high(out)) < 0 || (r = pipe_high(errp)) < 0) {
         r = sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_SPAWN, -r, "creating pipes");
         goto fail;
     }

@@ -32,8 +32,18 @@
 #endif
 
 enum {
-    TAG_PIDFD = 1, TAG_CTL, TAG_OUT, TAG_ERR, TAG_SRC, TAG_SINK, TAG_TIMER, TAG_CANCEL, TAG_TICK,
-    TAG_NOTIFY, TAG_CPU, TAG_OUTPUT, /* kill reasons only */
+    TAG_PIDFD = 1,
+    TAG_CTL,
+    TAG_OUT,
+    TAG_ERR,
+    TAG_SRC,
+    TAG_SINK,
+    TAG_TIMER,
+    TAG_CANCEL,
+    TAG_TICK,
+    TAG_NOTIFY,
+    TAG_CPU,
+    TAG_OUTPUT, /* kill reasons only */
 };
 
 struct relay { /* caller's stdin -> program's stdin pipe */
@@ -52,13 +62,13 @@ struct sup {
     struct sbx_capbuf cap[2];
     int out_fd[2];
     struct relay in;
-    int killed; /* why the supervisor killed the run: 0, TAG_TIMER or TAG_CANCEL */
+    int killed;    /* why the supervisor killed the run: 0, TAG_TIMER or TAG_CANCEL */
     int kill_sent; /* SIGTERM sent to init; the timer now measures the grace period */
     int have_exit, exit_status, exit_sig;
     int have_error;
-    int tick;                     /* periodic cgroup checks (CPU limit, OOM, pids), or -1 */
+    int tick;                           /* periodic cgroup checks (CPU limit, OOM, pids), or -1 */
     uint64_t cpu_limit_us, cpu_kill_us; /* over the first: cpu_limit; at the second: killed */
-    struct sbx__cg_stats cg;      /* last cgroup reading */
+    struct sbx__cg_stats cg;            /* last cgroup reading */
     uint64_t pids_sampled_peak;
     uint64_t oom_seen, pids_max_seen;
     int truncated_seen[2];
@@ -223,11 +233,11 @@ static void read_output(struct sup *s, int i)
         if (head < (size_t)n && !s->truncated_seen[i]) {
             s->truncated_seen[i] = 1;
             const struct sbx_policy *p = s->l->policy;
-            sbx__result_event(s->res, p->output_limit_action == SBX_OUTPUT_KILL ? "output_limit"
-                                                                                : "output_truncated",
-                              sbx__now_ns(), s->l->t0_ns, "%s passed %llu bytes",
-                              i == 0 ? "stdout" : "stderr",
-                              (unsigned long long)(s->cap[i].head_cap));
+            sbx__result_event(
+                s->res,
+                p->output_limit_action == SBX_OUTPUT_KILL ? "output_limit" : "output_truncated",
+                sbx__now_ns(), s->l->t0_ns, "%s passed %llu bytes", i == 0 ? "stdout" : "stderr",
+                (unsigned long long)(s->cap[i].head_cap));
             if (p->output_limit_action == SBX_OUTPUT_KILL)
                 kill_run(s, TAG_OUTPUT);
         }
@@ -316,8 +326,7 @@ static void read_ctl(struct sup *s)
                 check_cgroup(s); /* a first pids sample: init and the program */
             if (m.stage == SBX_ST_LANDLOCK)
                 s->sb->landlock_applied = 1;
-        }
-        else if (m.type == SBX_MSG_ERROR && !s->have_error) {
+        } else if (m.type == SBX_MSG_ERROR && !s->have_error) {
             s->have_error = 1;
             s->res->error = m.error;
         } else if (m.type == SBX_MSG_EVENT && !strncmp(m.error.message, "file_size\t", 10)) {
@@ -431,12 +440,22 @@ static void record_cancel(struct sup *s)
 static void dispatch(struct sup *s, int tag)
 {
     switch (tag) {
-    case TAG_PIDFD: reap(s); break;
-    case TAG_CTL: read_ctl(s); break;
-    case TAG_OUT: read_output(s, 0); break;
-    case TAG_ERR: read_output(s, 1); break;
+    case TAG_PIDFD:
+        reap(s);
+        break;
+    case TAG_CTL:
+        read_ctl(s);
+        break;
+    case TAG_OUT:
+        read_output(s, 0);
+        break;
+    case TAG_ERR:
+        read_output(s, 1);
+        break;
     case TAG_SRC:
-    case TAG_SINK: relay_event(s, tag); break;
+    case TAG_SINK:
+        relay_event(s, tag);
+        break;
     case TAG_TIMER: {
         uint64_t ticks;
         if (read(s->timer, &ticks, sizeof(ticks)) < 0 && errno == EAGAIN)
@@ -456,13 +475,16 @@ static void dispatch(struct sup *s, int tag)
             check_cgroup(s);
         break;
     }
-    case TAG_NOTIFY: read_notification(s); break;
+    case TAG_NOTIFY:
+        read_notification(s);
+        break;
     case TAG_CANCEL:
         record_cancel(s);
         kill_run(s, TAG_CANCEL);
         unwatch(s->ep, s->l->request->cancel_fd);
         break;
-    default: break;
+    default:
+        break;
     }
 }
 
@@ -499,7 +521,8 @@ static void usage(struct sup *s)
     struct sbx_result *res = s->res;
     const struct sbx__cg_stats *cg = &s->cg;
     int have_cg = s->sb->have_cg;
-    res->cpu_user_us = (uint64_t)s->ru.ru_utime.tv_sec * 1000000u + (uint64_t)s->ru.ru_utime.tv_usec;
+    res->cpu_user_us =
+        (uint64_t)s->ru.ru_utime.tv_sec * 1000000u + (uint64_t)s->ru.ru_utime.tv_usec;
     res->cpu_sys_us = (uint64_t)s->ru.ru_stime.tv_sec * 1000000u + (uint64_t)s->ru.ru_stime.tv_usec;
     res->cpu_time_source = "rusage";
     if (have_cg && (cg->valid & SBX_CG_HAVE_CPU_SPLIT)) {
@@ -559,10 +582,14 @@ static enum sbx_status status_of(struct sup *s)
     if (s->have_error) /* setup or exec failed: the program never ran */
         return SBX_STATUS_INTERNAL_ERROR;
     switch (s->killed) {
-    case TAG_TIMER: return SBX_STATUS_TIMEOUT;
-    case TAG_CANCEL: return SBX_STATUS_CANCELLED;
-    case TAG_OUTPUT: return SBX_STATUS_OUTPUT_LIMIT;
-    default: break;
+    case TAG_TIMER:
+        return SBX_STATUS_TIMEOUT;
+    case TAG_CANCEL:
+        return SBX_STATUS_CANCELLED;
+    case TAG_OUTPUT:
+        return SBX_STATUS_OUTPUT_LIMIT;
+    default:
+        break;
     }
     if (over_cpu_limit(s))
         return SBX_STATUS_CPU_LIMIT;
@@ -600,8 +627,7 @@ static void verdict(struct sup *s)
         sbx__result_event(res, "cpu_limit", s->t_exit_ns, s->l->t0_ns,
                           "used %.3f s of CPU, limit %g s%s",
                           (double)(res->cpu_user_us + res->cpu_sys_us) / 1e6,
-                          s->l->policy->cpu_time_limit_s,
-                          s->killed == TAG_CPU ? " (killed)" : "");
+                          s->l->policy->cpu_time_limit_s, s->killed == TAG_CPU ? " (killed)" : "");
 }
 
 int sbx__linux_supervise(struct sbx__sandbox *sb, const struct sbx__launch *l,

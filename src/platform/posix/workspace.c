@@ -30,9 +30,9 @@ void sbx__random_id(char ret[40])
     }
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    snprintf(ret, 40, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-             b[13], b[14], b[15]);
+    snprintf(ret, 40, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+             b[14], b[15]);
 }
 
 int sbx__workspace_base(const char *root, char *ret_path, struct sbx_error *err)
@@ -153,8 +153,8 @@ int sbx__workspace_create(int base_fd, const char *base_path, int scratch_fd,
                           const char *scratch_path, uid_t uid, gid_t gid, int keep,
                           struct sbx__workspace *ret, struct sbx_error *err)
 {
-    struct sbx__workspace ws = {.base_fd = base_fd, .scratch_fd = scratch_fd, .lock_fd = -1,
-                                .run_fd = -1, .work_fd = -1};
+    struct sbx__workspace ws = {
+        .base_fd = base_fd, .scratch_fd = scratch_fd, .lock_fd = -1, .run_fd = -1, .work_fd = -1};
     int r = take_lock(base_fd, &ws);
     if (r < 0) {
         sbx__workspace_finish(&ws, 0);
@@ -167,8 +167,7 @@ int sbx__workspace_create(int base_fd, const char *base_path, int scratch_fd,
     if (snprintf(ws.run_path, sizeof(ws.run_path) - 8, "%s/%s", base_path, name) >=
         (int)sizeof(ws.run_path) - 8) {
         sbx__workspace_finish(&ws, 0);
-        return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_WORKSPACE, ENAMETOOLONG, "'%s'",
-                          base_path);
+        return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_WORKSPACE, ENAMETOOLONG, "'%s'", base_path);
     }
     snprintf(ws.work_path, sizeof(ws.work_path), "%.4000s/work", ws.run_path);
     snprintf(ws.mnt_path, sizeof(ws.mnt_path), "%.4000s/mnt", scratch_path);

@@ -21,15 +21,15 @@
 #include "util/macros.h"
 
 struct sbx__workspace {
-    int base_fd;           /* <root>/rusty-sandbox-<uid> */
-    int scratch_fd;        /* <scratch root>/rusty-sandbox-<uid>: mnt/ and caches (may be a
-                              second fd on the same dir) */
-    int lock_fd;           /* flock'ed run-<id>.lock */
-    int run_fd;            /* run-<id> */
-    int work_fd;           /* run-<id>/work */
+    int base_fd;    /* <root>/rusty-sandbox-<uid> */
+    int scratch_fd; /* <scratch root>/rusty-sandbox-<uid>: mnt/ and caches (may be a
+                       second fd on the same dir) */
+    int lock_fd;    /* flock'ed run-<id>.lock */
+    int run_fd;     /* run-<id> */
+    int work_fd;    /* run-<id>/work */
     char id[40];
-    char run_path[PATH_MAX];  /* run-<id>, made only with --keep */
-    char mnt_path[PATH_MAX];  /* mount point of the sandbox's root (shared, see .c) */
+    char run_path[PATH_MAX]; /* run-<id>, made only with --keep */
+    char mnt_path[PATH_MAX]; /* mount point of the sandbox's root (shared, see .c) */
     char work_path[PATH_MAX];
 };
 
