@@ -432,6 +432,50 @@ static int parent_gone(int ctl)
     return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR));
 }
 
+/* The root, the hostname, a new session, every privilege dropped (see the file comment). */
+static int build_sandbox(const struct sbx__init_args *a, struct sbx_error *err)
+{
+    const struct sbx__launch *l = a->launch;
+    int r;
+    if ((r = sbx__mounts_prepare(l, &plan, err)) < 0 ||
+        (r = sbx__become_sandbox_ids(a->privileged, err)) < 0 ||
+        (r = sbx__mounts_finish(l, &plan, err)) < 0)
+        return r;
+    if (sethostname(SBX_HOSTNAME, strlen(SBX_HOSTNAME)) < 0 || setdomainname("", 0) < 0)
+        return sbx__error_errno(err, SBX_STAGE_MOUNTS, "setting the hostname");
+    /* A new session: no controlling terminal, so TIOCSTI and job control signals to the
+     * user's terminal are impossible. */
+    if (setsid() < 0)
+        return sbx__error_errno(err, SBX_STAGE_PRIVILEGES, "setsid");
+    sbx__send_stage(a->ctl_fd, SBX_ST_ROOT_BUILT);
+    if ((r = sbx__drop_capabilities(err)) < 0)
+        return r;
+    /* SECURITY: init keeps a copy of the caller's memory (its environment, maybe secrets) and
+     * runs as the program's uid: not dumpable, so the program can neither ptrace it nor read
+     * /proc/1/mem, environ or fd. (Unprivileged, the uid did not change, so the kernel would
+     * have left it dumpable.) */
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+        return sbx__error_errno(err, SBX_STAGE_PRIVILEGES, "PR_SET_DUMPABLE");
+    return 0;
+}
+
+/* Every process of the program is gone: copy /work out (--keep), report big files. */
+static void after_program(const struct sbx__init_args *a)
+{
+    const struct sbx_policy *p = a->launch->policy;
+    if (plan.keep_fd >= 0) {
+        struct copy_budget b = {.entries = 100000};
+        int src = open(SBX_WORK_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (src >= 0)
+            copy_tree(src, plan.keep_fd, 0, &b);
+    }
+    if (p->max_file_size_bytes) {
+        struct scan sc = {.ctl = a->ctl_fd, .limit = p->max_file_size_bytes};
+        scan_big_files(&sc, AT_FDCWD, SBX_WORK_DIR, 0);
+        scan_big_files(&sc, AT_FDCWD, "/tmp", 0);
+    }
+}
+
 void sbx__init_main(const struct sbx__init_args *a)
 {
     const struct sbx__launch *l = a->launch;
@@ -452,30 +496,8 @@ void sbx__init_main(const struct sbx__init_args *a)
     close(a->sync_fd);
     sbx__send_stage(ctl, SBX_ST_IDS_MAPPED);
 
-    if (sbx__mounts_prepare(l, &plan, &err) < 0 ||
-        sbx__become_sandbox_ids(a->privileged, &err) < 0 || sbx__mounts_finish(l, &plan, &err) < 0)
+    if (build_sandbox(a, &err) < 0)
         fail(ctl, &err, 1);
-    if (sethostname(SBX_HOSTNAME, strlen(SBX_HOSTNAME)) < 0 || setdomainname("", 0) < 0) {
-        sbx__error_errno(&err, SBX_STAGE_MOUNTS, "setting the hostname");
-        fail(ctl, &err, 1);
-    }
-    /* A new session: no controlling terminal, so TIOCSTI and job control signals to the
-     * user's terminal are impossible. */
-    if (setsid() < 0) {
-        sbx__error_errno(&err, SBX_STAGE_PRIVILEGES, "setsid");
-        fail(ctl, &err, 1);
-    }
-    sbx__send_stage(ctl, SBX_ST_ROOT_BUILT);
-    if (sbx__drop_capabilities(&err) < 0)
-        fail(ctl, &err, 1);
-    /* SECURITY: init keeps a copy of the caller's memory (its environment, maybe secrets) and
-     * runs as the program's uid: not dumpable, so the program can neither ptrace it nor read
-     * /proc/1/mem, environ or fd. (Unprivileged, the uid did not change, so the kernel would
-     * have left it dumpable.) */
-    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
-        sbx__error_errno(&err, SBX_STAGE_PRIVILEGES, "PR_SET_DUMPABLE");
-        fail(ctl, &err, 1);
-    }
     /* The uid change cleared the parent-death signal: set it again, then check the parent did
      * not die in between. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -507,17 +529,7 @@ void sbx__init_main(const struct sbx__init_args *a)
     close(l->program_fd);
     int status = wait_program(a, sfd, child);
     end_everything();
-    if (plan.keep_fd >= 0) {
-        struct copy_budget b = {.entries = 100000};
-        int src = open(SBX_WORK_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (src >= 0)
-            copy_tree(src, plan.keep_fd, 0, &b);
-    }
-    if (l->policy->max_file_size_bytes) {
-        struct scan sc = {.ctl = ctl, .limit = l->policy->max_file_size_bytes};
-        scan_big_files(&sc, AT_FDCWD, SBX_WORK_DIR, 0);
-        scan_big_files(&sc, AT_FDCWD, "/tmp", 0);
-    }
+    after_program(a);
     struct sbx__msg m = {.type = SBX_MSG_EXIT, .status = status, .pid = child};
     sbx__send_msg(ctl, &m);
     _exit(0);
