@@ -37,6 +37,12 @@ struct sbx_bind {
     bool writable;    /* read-only unless set */
 };
 
+/* What a refused dangerous syscall (a security event) does to the run. */
+enum sbx_violation_action {
+    SBX_VIOLATION_LOG,  /* refuse it (EPERM), record a blocked_syscall event, go on */
+    SBX_VIOLATION_KILL, /* the same, then end the run with status security_violation */
+};
+
 /* What happens when a program writes more than max_output_bytes to a stream. */
 enum sbx_output_action {
     SBX_OUTPUT_TRUNCATE, /* keep head and tail, count the rest, let the program go on */
@@ -79,6 +85,7 @@ struct sbx_policy {
     uint64_t max_file_size_bytes; /* largest file the program may write; default 64 MiB */
     uint64_t max_open_files;      /* RLIMIT_NOFILE; default 256 */
     enum sbx_output_action output_limit_action;
+    enum sbx_violation_action on_violation; /* default log */
     /* Without a usable cgroup, enforce what rlimits can (RLIMIT_DATA, RLIMIT_NPROC,
      * RLIMIT_CPU) instead of refusing to run. The enforcement map says which was used. */
     bool allow_weaker_limits;

@@ -21,15 +21,16 @@ extern "C" {
 #endif
 
 enum sbx_status {
-    SBX_STATUS_OK,             /* exited with code 0 */
-    SBX_STATUS_RUNTIME_ERROR,  /* exited with a non-zero code */
-    SBX_STATUS_SIGNALED,       /* killed by a signal it caused or sent itself */
-    SBX_STATUS_TIMEOUT,        /* wall-clock limit reached; the whole tree was killed */
-    SBX_STATUS_CPU_LIMIT,      /* used more CPU time than cpu_time_limit_s */
-    SBX_STATUS_MEMORY_LIMIT,   /* the kernel's OOM killer acted on the run's memory limit */
-    SBX_STATUS_OUTPUT_LIMIT,   /* wrote past max_output_bytes with output_limit_action kill */
-    SBX_STATUS_CANCELLED,      /* the caller cancelled the run (Ctrl-C, SIGTERM) */
-    SBX_STATUS_INTERNAL_ERROR, /* the sandbox failed; see `error` */
+    SBX_STATUS_OK,                 /* exited with code 0 */
+    SBX_STATUS_RUNTIME_ERROR,      /* exited with a non-zero code */
+    SBX_STATUS_SIGNALED,           /* killed by a signal it caused or sent itself */
+    SBX_STATUS_TIMEOUT,            /* wall-clock limit reached; the whole tree was killed */
+    SBX_STATUS_CPU_LIMIT,          /* used more CPU time than cpu_time_limit_s */
+    SBX_STATUS_MEMORY_LIMIT,       /* the kernel's OOM killer acted on the run's memory limit */
+    SBX_STATUS_OUTPUT_LIMIT,       /* wrote past max_output_bytes with output_limit_action kill */
+    SBX_STATUS_SECURITY_VIOLATION, /* a refused dangerous syscall with on_violation kill */
+    SBX_STATUS_CANCELLED,          /* the caller cancelled the run (Ctrl-C, SIGTERM) */
+    SBX_STATUS_INTERNAL_ERROR,     /* the sandbox failed; see `error` */
 };
 
 enum sbx_stream { SBX_STDOUT = 1, SBX_STDERR = 2 };

@@ -25,6 +25,7 @@ enum cli_exit {
     EXIT_MEMORY = 137,      /* memory limit (the OOM killer's SIGKILL) */
     EXIT_OUTPUT = 141,      /* output limit with --output-limit-action kill */
     EXIT_CPU = 152,         /* CPU time limit (as SIGXCPU) */
+    EXIT_VIOLATION = 159,   /* security violation with --on-violation kill (as SIGSYS) */
     EXIT_SIGNAL_BASE = 128, /* + N: killed by signal N, or cancelled by signal N */
 };
 

@@ -59,6 +59,8 @@ static int exit_code_of(const struct sbx_result *r)
         return EXIT_MEMORY;
     case SBX_STATUS_OUTPUT_LIMIT:
         return EXIT_OUTPUT;
+    case SBX_STATUS_SECURITY_VIOLATION:
+        return EXIT_VIOLATION;
     case SBX_STATUS_CANCELLED:
         return EXIT_SIGNAL_BASE + (r->cancel_signal ? r->cancel_signal : SIGINT);
     case SBX_STATUS_INTERNAL_ERROR:
@@ -95,6 +97,9 @@ static void print_summary(const struct sbx_result *r)
         break;
     case SBX_STATUS_OUTPUT_LIMIT:
         snprintf(what, sizeof(what), "output limit passed, killed");
+        break;
+    case SBX_STATUS_SECURITY_VIOLATION:
+        snprintf(what, sizeof(what), "a refused dangerous syscall, killed (on_violation kill)");
         break;
     case SBX_STATUS_INTERNAL_ERROR:
         snprintf(what, sizeof(what), "sandbox failure");

@@ -39,6 +39,7 @@ struct key_def {
 static const char *const log_levels[] = {"error", "warn", "info", "debug", NULL};
 static const char *const output_actions[] = {"truncate", "kill", NULL};
 static const char *const fallbacks[] = {"none", "rlimit", NULL};
+static const char *const violation_actions[] = {"log", "kill", NULL};
 static const char *const wasm_engines[] = {"auto",     "node",  "wasmtime", "wasmer",
                                            "wasmedge", "iwasm", "wasm3",    NULL};
 
@@ -61,6 +62,7 @@ enum key_id {
     KEY_CGROUP_PARENT,
     KEY_ENABLE_NETWORK,
     KEY_ALLOWED_PATHS,
+    KEY_ON_VIOLATION,
     KEY_PY_INTERPRETER,
     KEY_PY_PACKAGES,
     KEY_JS_INTERPRETER,
@@ -110,6 +112,8 @@ static const struct key_def keys[KEY__N] = {
                             "network access (only false is supported yet)"},
     [KEY_ALLOWED_PATHS] = {"security", "allowed_paths", K_PATH_LIST, 0, 0, NULL,
                            "host paths visible inside: read-only, or read-write as PATH:rw"},
+    [KEY_ON_VIOLATION] = {"security", "on_violation", K_ENUM, 0, 0, violation_actions,
+                          "a refused dangerous syscall: log it and go on, or kill the run"},
     [KEY_PY_INTERPRETER] = {"runtimes.python", "interpreter", K_PATH, 0, 0, NULL,
                             "the python3 binary"},
     [KEY_PY_PACKAGES] = {"runtimes.python", "packages_path", K_PATH, 0, 0, NULL,
@@ -623,6 +627,7 @@ struct sbx_config *sbx_config_new(void)
     if (set_default_str(c, KEY_LOG_LEVEL, "info") < 0 ||
         set_default_str(c, KEY_OUTPUT_ACTION, "truncate") < 0 ||
         set_default_str(c, KEY_FALLBACK, "none") < 0 ||
+        set_default_str(c, KEY_ON_VIOLATION, "log") < 0 ||
         set_default_str(c, KEY_WASM_ENGINE, "auto") < 0) {
         sbx_config_free(c);
         return NULL;
@@ -841,6 +846,8 @@ int sbx_config_policy(struct sbx_config *c, struct sbx_policy *p, struct sbx_err
     p->tmp_size_bytes = (uint64_t)v[KEY_TMP_SIZE].i << 20;
     p->workspace_size_bytes = (uint64_t)v[KEY_WORKSPACE_SIZE].i << 20;
     p->allow_weaker_limits = !strcmp(v[KEY_FALLBACK].s, "rlimit");
+    p->on_violation =
+        !strcmp(v[KEY_ON_VIOLATION].s, "kill") ? SBX_VIOLATION_KILL : SBX_VIOLATION_LOG;
     p->cgroup_parent = v[KEY_CGROUP_PARENT].s;
     p->enable_network = v[KEY_ENABLE_NETWORK].b;
     p->workspace_root = v[KEY_WORKING_DIR].s;

@@ -50,6 +50,8 @@ int sbx_policy_validate(const struct sbx_policy *p, struct sbx_error *err)
         return invalid(err, "max processes: must be at most 4194304 (0: none)");
     if (p->max_open_files && (p->max_open_files < 8 || p->max_open_files > 1048576))
         return invalid(err, "max open files: must be between 8 and 1048576 (0: keep default)");
+    if (p->on_violation != SBX_VIOLATION_LOG && p->on_violation != SBX_VIOLATION_KILL)
+        return invalid(err, "on violation: must be log or kill");
     if (p->output_limit_action != SBX_OUTPUT_TRUNCATE && p->output_limit_action != SBX_OUTPUT_KILL)
         return invalid(err, "output limit action: must be truncate or kill");
     if (p->cgroup_parent && (p->cgroup_parent[0] != '/' || strstr(p->cgroup_parent, "/..") ||

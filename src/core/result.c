@@ -34,6 +34,8 @@ const char *sbx_status_name(enum sbx_status status)
         return "memory_limit";
     case SBX_STATUS_OUTPUT_LIMIT:
         return "output_limit";
+    case SBX_STATUS_SECURITY_VIOLATION:
+        return "security_violation";
     case SBX_STATUS_CANCELLED:
         return "cancelled";
     case SBX_STATUS_INTERNAL_ERROR:

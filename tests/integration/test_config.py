@@ -50,6 +50,7 @@ DEFAULTS = {
     "resource_limits.cgroup_parent": None,
     "security.enable_network": False,
     "security.allowed_paths": [],
+    "security.on_violation": "log",
     "runtimes.python.interpreter": None,
     "runtimes.python.packages_path": None,
     "runtimes.javascript.interpreter": None,
@@ -252,6 +253,7 @@ def all_keys_setup(sbx):
         "security.enable_network": False,
         "security.allowed_paths": [d + "/shared", d + "/out:rw", "/tmp", d + "/wd",
                                    d + "/../conf/shared"],
+        "security.on_violation": "kill",
         "runtimes.python.interpreter": "/usr/bin/python3",
         "runtimes.python.packages_path": d + "/pkgs",
         "runtimes.javascript.interpreter": "/usr/bin/node",
@@ -334,6 +336,7 @@ def test_flags_set_their_keys(sbx):
         "--output-limit-action": ("kill", "kill"),
         "--allow-weaker-limits": (None, "rlimit"),
         "--cgroup-parent": ("/sbx-flag-test", "/sbx-flag-test"),
+        "--on-violation": ("kill", "kill"),
         "--tmp-size": ("8", 8),
         "--workspace-size": ("12", 12),
     }

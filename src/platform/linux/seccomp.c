@@ -138,6 +138,12 @@ static int sizes_fit(void)
 
 int sbx__seccomp_handle_notification(int notify_fd, struct sbx__seccomp_event *ret)
 {
+    return sbx__seccomp_handle_notification_ex(notify_fd, true, ret);
+}
+
+int sbx__seccomp_handle_notification_ex(int notify_fd, bool answer,
+                                        struct sbx__seccomp_event *ret)
+{
     struct pollfd p = {.fd = notify_fd, .events = POLLIN};
     if (poll(&p, 1, 0) < 0)
         return errno == EINTR ? 0 : -errno;
@@ -160,7 +166,7 @@ int sbx__seccomp_handle_notification(int notify_fd, struct sbx__seccomp_event *r
     uint64_t id = req.n.id;
     if (ioctl(notify_fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) < 0) {
         e.pid = e.ns_pid = 0;
-    } else {
+    } else if (answer) {
         /* SECURITY: always an error, never SECCOMP_USER_NOTIF_FLAG_CONTINUE. */
         union resp_buf resp;
         memset(&resp, 0, sizeof(resp));

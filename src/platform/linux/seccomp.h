@@ -93,6 +93,10 @@ struct sbx__seccomp_event {
  * should stop watching and close the fd), another negative errno on failure.
  */
 SBX_INTERNAL int sbx__seccomp_handle_notification(int notify_fd, struct sbx__seccomp_event *ret);
+/* The same; with answer false the call is left unanswered, its thread blocked in the kernel
+ * until the run is killed (on_violation kill: the refused call never returns to the program). */
+SBX_INTERNAL int sbx__seccomp_handle_notification_ex(int notify_fd, bool answer,
+                                                     struct sbx__seccomp_event *ret);
 
 /* "ptrace(0x10, 0x1, 0x0, 0x0, 0x0, 0x0) pid 2": the detail of a blocked_syscall event. */
 SBX_INTERNAL void sbx__seccomp_event_format(const struct sbx__seccomp_event *e, char *buf,

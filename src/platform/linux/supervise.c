@@ -43,7 +43,8 @@ enum {
     TAG_TICK,
     TAG_NOTIFY,
     TAG_CPU,
-    TAG_OUTPUT, /* kill reasons only */
+    TAG_OUTPUT,
+    TAG_VIOLATION, /* kill reasons only */
 };
 
 struct relay { /* caller's stdin -> program's stdin pipe */
@@ -288,11 +289,14 @@ static void take_listener(struct sup *s, int *fd)
 static void read_notification(struct sup *s)
 {
     struct sbx__seccomp_event e;
-    int r = sbx__seccomp_handle_notification(s->sb->notify_fd, &e);
+    int kill = s->l->policy->on_violation == SBX_VIOLATION_KILL;
+    int r = sbx__seccomp_handle_notification_ex(s->sb->notify_fd, !kill, &e);
     if (r == 1) {
         char detail[160];
         sbx__seccomp_event_format(&e, detail, sizeof(detail));
         sbx__result_event(s->res, "blocked_syscall", sbx__now_ns(), s->l->t0_ns, "%s", detail);
+        if (kill)
+            kill_run(s, TAG_VIOLATION);
     } else if (r < 0) { /* no process left that uses the filter, or a failure: the kernel
                          * answers ENOSYS to any later call once the listener is closed */
         unwatch(s->ep, s->sb->notify_fd);
@@ -588,6 +592,8 @@ static enum sbx_status status_of(struct sup *s)
         return SBX_STATUS_CANCELLED;
     case TAG_OUTPUT:
         return SBX_STATUS_OUTPUT_LIMIT;
+    case TAG_VIOLATION:
+        return SBX_STATUS_SECURITY_VIOLATION;
     default:
         break;
     }
