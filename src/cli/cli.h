@@ -29,7 +29,7 @@ enum cli_exit {
     EXIT_SIGNAL_BASE = 128, /* + N: killed by signal N, or cancelled by signal N */
 };
 
-enum cli_command { CMD_NONE = 0, CMD_RUN = 1, CMD_LIST = 2, CMD_CONFIG = 3 };
+enum cli_command { CMD_NONE = 0, CMD_RUN = 1, CMD_LIST = 2, CMD_CONFIG = 3, CMD_DOCTOR = 4 };
 
 #define CLI_MAX_ENV 256
 #define CLI_MAX_ARGS 4096
@@ -68,6 +68,7 @@ void cli_print_roff_options(void);
 int cmd_run(struct cli *cli);
 int cmd_list(struct cli *cli);
 int cmd_config(struct cli *cli);
+int cmd_doctor(struct cli *cli);
 
 /* Load the config layers and the flags into cli->config and cli->policy; prints one error line
  * and returns an exit code on failure, 0 on success. */

@@ -71,6 +71,9 @@ int main(int argc, char **argv)
     case CMD_LIST:
         r = cmd_list(&cli);
         break;
+    case CMD_DOCTOR:
+        r = cmd_doctor(&cli);
+        break;
     case CMD_CONFIG:
         r = cmd_config(&cli);
         break;

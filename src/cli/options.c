@@ -25,8 +25,9 @@ struct option_def {
 #define RUN (1u << CMD_RUN)
 #define LIST (1u << CMD_LIST)
 #define CONF (1u << CMD_CONFIG)
+#define DOC (1u << CMD_DOCTOR)
 #define RC (RUN | CONF)
-#define ALL (RUN | LIST | CONF | 1u)
+#define ALL (RUN | LIST | CONF | DOC | 1u)
 
 void cli_err(const char *fmt, ...)
 {
@@ -147,8 +148,8 @@ static const struct option_def options[] = {
      NULL},
     {"keep", NULL, RUN, "copy the workspace to a host directory after the run and keep it",
      opt_flag, NULL, NULL},
-    {"json", NULL, RUN | LIST | CONF, "print the report (or list, or config) as JSON on stdout",
-     opt_flag, NULL, NULL},
+    {"json", NULL, RUN | LIST | CONF | DOC,
+     "print the report (or list, config, doctor) as JSON on stdout", opt_flag, NULL, NULL},
     {"quiet", NULL, RUN, "no summary line on stderr", opt_flag, NULL, NULL},
     {"timings", NULL, RUN, "print where the run's time went, stage by stage", opt_flag, NULL, NULL},
     {"help", NULL, ALL, "show this help", opt_flag, NULL, NULL},
@@ -178,6 +179,7 @@ static int parse_option(struct cli *cli, int argc, char **argv, int *i)
                 cli->command == CMD_RUN      ? "run"
                 : cli->command == CMD_LIST   ? "list-supported"
                 : cli->command == CMD_CONFIG ? "config"
+                : cli->command == CMD_DOCTOR ? "doctor"
                                              : "");
         return EXIT_USAGE;
     }
@@ -204,6 +206,8 @@ static enum cli_command command_of(const char *word)
         return CMD_LIST;
     if (!strcmp(word, "config"))
         return CMD_CONFIG;
+    if (!strcmp(word, "doctor"))
+        return CMD_DOCTOR;
     return CMD_NONE;
 }
 
@@ -219,8 +223,9 @@ int cli_parse(struct cli *cli, int argc, char **argv)
         }
         cli->command = command_of(argv[i]);
         if (cli->command == CMD_NONE) {
-            cli_err("unknown command '%s' (commands: run, list-supported, config; see --help)",
-                    argv[i]);
+            cli_err(
+                "unknown command '%s' (commands: run, list-supported, config, doctor; see --help)",
+                argv[i]);
             return EXIT_USAGE;
         }
     }
@@ -280,6 +285,7 @@ void cli_print_help(enum cli_command command)
            "  rusty-sandbox run FILE [OPTIONS] [-- ARGS...]   run FILE in the sandbox\n"
            "  rusty-sandbox list-supported [--json]           runtimes and interpreters\n"
            "  rusty-sandbox config [--config FILE] [--json]   the effective configuration\n"
+           "  rusty-sandbox doctor [--json]                   what this host can enforce\n"
            "  rusty-sandbox --help | --version\n\n");
     unsigned mask = 1u << command;
     printf("Options%s:\n", command == CMD_NONE ? " (for run unless noted)" : "");

@@ -1,0 +1,54 @@
+/* rusty-sandbox doctor: what this host enforces, and how to fix what it cannot. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli/cli.h"
+#include "sbx/doctor.h"
+
+static int exit_of(const struct sbx_doctor *d)
+{
+    for (size_t i = 0; i < d->n_checks; i++)
+        if (d->checks[i].status == SBX_CHECK_FAIL)
+            return 1;
+    return 0;
+}
+
+static int print_json(const struct sbx_doctor *d)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < d->n_checks; i++) {
+        const struct sbx_check *c = &d->checks[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "check", json_string(c->name));
+        json_object_set_new(o, "status", json_string(sbx_check_status_name(c->status)));
+        json_object_set_new(o, "detail", json_string(c->detail));
+        json_object_set_new(o, "fix", c->fix[0] ? json_string(c->fix) : json_null());
+        json_array_append_new(arr, o);
+    }
+    char *s = json_dumps(arr, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(arr);
+    if (!s)
+        return EXIT_SANDBOX;
+    puts(s);
+    free(s);
+    return exit_of(d);
+}
+
+int cmd_doctor(struct cli *cli)
+{
+    struct sbx_doctor d;
+    sbx_doctor_run(&d);
+    if (cli->json)
+        return print_json(&d);
+    for (size_t i = 0; i < d.n_checks; i++) {
+        const struct sbx_check *c = &d.checks[i];
+        printf("%-5s %-22s %s\n", sbx_check_status_name(c->status), c->name, c->detail);
+        if (c->fix[0])
+            printf("      %-22s fix: %s\n", "", c->fix);
+    }
+    int r = exit_of(&d);
+    printf("\n%s\n", r ? "Some runs will be refused on this host: see the fixes above."
+                       : "This host can run rusty-sandbox with every layer on.");
+    return r;
+}
