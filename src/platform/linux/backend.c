@@ -125,6 +125,7 @@ static void enforcement(const struct sbx__launch *l, const struct sbx__sandbox *
     sbx__result_enforce(res, "capabilities", "dropped");
     sbx__result_enforce(res, "no_new_privs", "prctl");
     sbx__result_enforce(res, "terminal", "setsid");
+    sbx__result_enforce(res, "watchdog", "%s", sbx__watchdog_scope(&sb->wd, sb->have_cg));
     sbx__result_enforce(res, "tmp", "tmpfs-size-%lluk",
                         (unsigned long long)(p->tmp_size_bytes / 1024));
     sbx__result_enforce(res, "workspace", "tmpfs-size-%lluk",

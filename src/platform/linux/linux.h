@@ -19,6 +19,7 @@
 #include <sys/types.h>
 
 #include "platform/linux/cgroup.h"
+#include "platform/linux/watchdog.h"
 #include "platform/linux/landlock.h"
 #include "platform/linux/seccomp.h"
 #include "platform/platform.h"
@@ -94,6 +95,8 @@ enum sbx__limit_mode { SBX_LIMIT_NONE, SBX_LIMIT_CGROUP, SBX_LIMIT_RLIMIT, SBX_L
 struct sbx__sandbox {
     struct sbx__cgroup cg;
     int have_cg; /* cg holds the run's cgroup */
+    struct sbx__watchdog wd;
+    int uid_unique; /* the host uid is this run's alone (root's pool) */
     enum sbx__limit_mode mem_mode, pids_mode, cpu_time_mode, cpus_mode;
     pid_t pid; /* init, in our pid namespace */
     int pidfd;

@@ -273,6 +273,7 @@ int sbx__linux_spawn(const struct sbx__launch *l, const struct sbx__identity *id
     }
     sbx__seccomp_filter_done(&filter);
     sb->t_cloned_ns = sbx__now_ns();
+    sb->uid_unique = id->privileged;
     sb->pid = (pid_t)pid;
     sb->pidfd = pidfd;
     sb->ctl_fd = ctl[0];

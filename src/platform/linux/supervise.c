@@ -42,9 +42,11 @@ enum {
     TAG_CANCEL,
     TAG_TICK,
     TAG_NOTIFY,
+    TAG_WATCH,
     TAG_CPU,
     TAG_OUTPUT,
     TAG_VIOLATION, /* kill reasons only */
+    TAG_ESCAPE,
 };
 
 struct relay { /* caller's stdin -> program's stdin pipe */
@@ -68,6 +70,7 @@ struct sup {
     int have_exit, exit_status, exit_sig;
     int have_error;
     int tick;                           /* periodic cgroup checks (CPU limit, OOM, pids), or -1 */
+    int watch_timer, proc_fd;           /* the watchdog's tick and its /proc */
     uint64_t cpu_limit_us, cpu_kill_us; /* over the first: cpu_limit; at the second: killed */
     struct sbx__cg_stats cg;            /* last cgroup reading */
     uint64_t pids_sampled_peak;
@@ -387,6 +390,33 @@ static int setup_tick(struct sup *s)
     return watch(s->ep, s->tick, EPOLLIN, TAG_TICK);
 }
 
+/* The watchdog: every 250 ms, and once now to record init's namespaces. */
+static void watchdog_tick(struct sup *s)
+{
+    char detail[160];
+    if (s->sb->exited || s->killed)
+        return;
+    if (sbx__watchdog_check(&s->sb->wd, s->proc_fd, s->sb->have_cg ? &s->sb->cg : NULL, detail,
+                            sizeof(detail)) == 1) {
+        sbx__result_event(s->res, "escape_suspected", sbx__now_ns(), s->l->t0_ns, "%s", detail);
+        kill_run(s, TAG_ESCAPE);
+    }
+}
+
+static int setup_watchdog(struct sup *s)
+{
+    sbx__watchdog_init(&s->sb->wd, s->sb->pid, s->l->host_uid, s->sb->uid_unique);
+    s->proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    s->watch_timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+    if (s->proc_fd < 0 || s->watch_timer < 0)
+        return -errno;
+    struct itimerspec its = {.it_value = {0, 250000000}, .it_interval = {0, 250000000}};
+    if (timerfd_settime(s->watch_timer, 0, &its, NULL) < 0)
+        return -errno;
+    watchdog_tick(s);
+    return watch(s->ep, s->watch_timer, EPOLLIN, TAG_WATCH);
+}
+
 static int setup(struct sup *s)
 {
     int r;
@@ -422,7 +452,7 @@ static int setup(struct sup *s)
         if (timerfd_settime(s->timer, 0, &its, NULL) < 0)
             return -errno;
     }
-    if ((r = setup_tick(s)) < 0)
+    if ((r = setup_tick(s)) < 0 || (r = setup_watchdog(s)) < 0)
         return r;
     return relay_start(s, s->l->request->stdin_fd);
 }
@@ -482,6 +512,12 @@ static void dispatch(struct sup *s, int tag)
     case TAG_NOTIFY:
         read_notification(s);
         break;
+    case TAG_WATCH: {
+        uint64_t ticks;
+        if (read(s->watch_timer, &ticks, sizeof(ticks)) > 0)
+            watchdog_tick(s);
+        break;
+    }
     case TAG_CANCEL:
         record_cancel(s);
         kill_run(s, TAG_CANCEL);
@@ -593,6 +629,7 @@ static enum sbx_status status_of(struct sup *s)
     case TAG_OUTPUT:
         return SBX_STATUS_OUTPUT_LIMIT;
     case TAG_VIOLATION:
+    case TAG_ESCAPE:
         return SBX_STATUS_SECURITY_VIOLATION;
     default:
         break;
@@ -644,7 +681,7 @@ int sbx__linux_supervise(struct sbx__sandbox *sb, const struct sbx__launch *l,
     s.sb = sb;
     s.l = l;
     s.res = res;
-    s.ep = s.timer = s.tick = -1;
+    s.ep = s.timer = s.tick = s.watch_timer = s.proc_fd = -1;
     s.out_fd[0] = s.out_fd[1] = -1;
     s.in.src = s.in.sink = -1;
 
@@ -688,6 +725,10 @@ int sbx__linux_supervise(struct sbx__sandbox *sb, const struct sbx__launch *l,
         close(s.timer);
     if (s.tick >= 0)
         close(s.tick);
+    if (s.watch_timer >= 0)
+        close(s.watch_timer);
+    if (s.proc_fd >= 0)
+        close(s.proc_fd);
     if (!sigismember(&old, SIGPIPE)) {
         struct timespec zero = {0, 0};
         while (sigtimedwait(&pipe_set, NULL, &zero) > 0)
