@@ -90,6 +90,9 @@ struct sbx_policy {
      * RLIMIT_CPU) instead of refusing to run. The enforcement map says which was used. */
     bool allow_weaker_limits;
     /* Parent cgroup for runs (a path inside the hierarchy); NULL: the caller's own. */
+    /* Append one JSON line per run to this file (created 0600); NULL: no audit log. A log that
+     * cannot be opened refuses the run; one that cannot be written is reported. */
+    const char *audit_log;
     const char *cgroup_parent;
 };
 

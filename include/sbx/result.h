@@ -106,6 +106,8 @@ struct sbx_result {
     size_t n_timings;
 
     struct sbx_error error; /* set when status is SBX_STATUS_INTERNAL_ERROR */
+    bool audit_failed;      /* the policy's audit log could not be written: see audit_error */
+    struct sbx_error audit_error;
 };
 
 SBX_API void sbx_result_free(struct sbx_result *result);

@@ -216,6 +216,11 @@ int cmd_run(struct cli *cli)
         print_summary(res);
     if (cli->timings)
         print_timings(res);
+    if (res->audit_failed) { /* the run happened, but its record did not: an error */
+        cli_err("%s", res->audit_error.message);
+        sbx_result_free(res);
+        return EXIT_SANDBOX;
+    }
     int code = exit_code_of(res);
     sbx_result_free(res);
     return code;

@@ -128,6 +128,8 @@ static const struct option_def options[] = {
     {"allow-weaker-limits", NULL, RC,
      "without a usable cgroup, enforce limits with rlimits instead of refusing to run", opt_key,
      "resource_limits.fallback", "rlimit"},
+    {"audit-log", "FILE", RC, "append one JSON line per run to FILE (the audit log)",
+     K("general.audit_log")},
     {"on-violation", "ACTION", RC,
      "a refused dangerous syscall: log (default: refuse and report) or kill the run",
      K("security.on_violation")},

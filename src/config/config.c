@@ -47,6 +47,7 @@ enum key_id {
     KEY_WORKING_DIR,
     KEY_TMP_DIR,
     KEY_LOG_LEVEL,
+    KEY_AUDIT_LOG,
     KEY_MEMORY,
     KEY_CPU_TIME,
     KEY_TIMEOUT,
@@ -82,6 +83,8 @@ static const struct key_def keys[KEY__N] = {
                      "host-side scratch: the sandbox's mount point and caches"},
     [KEY_LOG_LEVEL] = {"general", "log_level", K_ENUM, 0, 0, log_levels,
                        "diagnostics of rusty-sandbox itself on stderr"},
+    [KEY_AUDIT_LOG] = {"general", "audit_log", K_PATH, 0, 0, NULL,
+                       "append one JSON line per run to this file (default: none)"},
     [KEY_MEMORY] = {"resource_limits", "memory_limit_mb", K_INT, 0, 16777216, NULL,
                     "memory of the whole run in MiB, swap off (0: none)"},
     [KEY_CPU_TIME] = {"resource_limits", "cpu_time_limit_s", K_NUMBER, 0, 604800, NULL,
@@ -852,6 +855,7 @@ int sbx_config_policy(struct sbx_config *c, struct sbx_policy *p, struct sbx_err
     p->enable_network = v[KEY_ENABLE_NETWORK].b;
     p->workspace_root = v[KEY_WORKING_DIR].s;
     p->scratch_root = v[KEY_TMP_DIR].s;
+    p->audit_log = v[KEY_AUDIT_LOG].s;
     for (size_t i = 0; i < c->n_binds; i++)
         free(c->bind_paths[i]);
     c->n_binds = 0;

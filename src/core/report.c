@@ -124,6 +124,8 @@ static json_t *limits(const struct sbx_policy *p)
     json_object_set_new(
         l, "output_limit_action",
         json_string(p->output_limit_action == SBX_OUTPUT_KILL ? "kill" : "truncate"));
+    json_object_set_new(l, "on_violation",
+                        json_string(p->on_violation == SBX_VIOLATION_KILL ? "kill" : "log"));
     return l;
 }
 

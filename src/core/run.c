@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/audit.h"
 #include "core/errors.h"
 #include "platform/platform.h"
 #include "platform/posix/workspace.h"
@@ -215,6 +216,12 @@ static struct sbx_result *new_result(struct run_ctx *c)
     res->limits.n_env = 0;
     res->limits.workspace_root = NULL;
     res->limits.cgroup_parent = NULL;
+    res->limits.audit_log = NULL;
+    res->limits.binds = NULL;
+    res->limits.n_binds = 0;
+    res->limits.scratch_root = NULL;
+    res->limits.python_packages_path = NULL;
+    res->limits.node_modules_path = NULL;
     snprintf(res->runtime_name, sizeof(res->runtime_name), "%s", c->rt->name);
     snprintf(res->interpreter, sizeof(res->interpreter), "%s", c->interp.path);
     snprintf(res->file, sizeof(res->file), "%s", c->req->file);
@@ -287,7 +294,10 @@ int sbx_run(const struct sbx_policy *policy, const struct sbx_request *req, stru
     sbx__strv_init(&c.env, SBX_MAX_ENV + 16);
     struct sbx_result *res = NULL;
 
+    struct sbx__audit audit = {.fd = -1};
     int r = check_request(&c, err);
+    if (r >= 0)
+        r = sbx__audit_open(policy, c.program_fd, &audit, err);
     if (r >= 0)
         r = SBX_BACKEND->prepare(&c.id, err);
     if (r >= 0)
@@ -308,6 +318,9 @@ int sbx_run(const struct sbx_policy *policy, const struct sbx_request *req, stru
         res = NULL;
     }
     finish(&c, res, t0);
+    if (r >= 0 && audit.fd >= 0 && sbx__audit_write(&audit, req, res, &res->audit_error) < 0)
+        res->audit_failed = true; /* SECURITY: reported, never skipped silently */
+    sbx__audit_close(&audit);
     if (r < 0)
         return r;
     *ret = res;

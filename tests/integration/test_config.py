@@ -51,6 +51,7 @@ DEFAULTS = {
     "security.enable_network": False,
     "security.allowed_paths": [],
     "security.on_violation": "log",
+    "general.audit_log": None,
     "runtimes.python.interpreter": None,
     "runtimes.python.packages_path": None,
     "runtimes.javascript.interpreter": None,
@@ -254,6 +255,7 @@ def all_keys_setup(sbx):
         "security.allowed_paths": [d + "/shared", d + "/out:rw", "/tmp", d + "/wd",
                                    d + "/../conf/shared"],
         "security.on_violation": "kill",
+        "general.audit_log": d + "/audit.jsonl",
         "runtimes.python.interpreter": "/usr/bin/python3",
         "runtimes.python.packages_path": d + "/pkgs",
         "runtimes.javascript.interpreter": "/usr/bin/node",
@@ -337,6 +339,7 @@ def test_flags_set_their_keys(sbx):
         "--allow-weaker-limits": (None, "rlimit"),
         "--cgroup-parent": ("/sbx-flag-test", "/sbx-flag-test"),
         "--on-violation": ("kill", "kill"),
+        "--audit-log": ("/tmp/sbx-flag-audit.jsonl", "/tmp/sbx-flag-audit.jsonl"),
         "--tmp-size": ("8", 8),
         "--workspace-size": ("12", 12),
     }
@@ -744,7 +747,7 @@ def test_file_limits_reach_the_run(sbx):
         "timeout_s": 7.25, "max_output_kb": 77, "tmp_size_kb": 16384,
         "workspace_size_kb": 24576, "enable_network": False, "memory_limit_mb": 300,
         "cpu_time_limit_s": 2.5, "cpus": 1.5, "max_processes": 33, "max_file_size_kb": 4096,
-        "max_open_files": 64, "output_limit_action": "kill"}
+        "max_open_files": 64, "output_limit_action": "kill", "on_violation": "log"}
 
 
 # ---------------------------------------------------------------------------------------------
