@@ -136,9 +136,12 @@ static int check_uid(struct sbx__watchdog *w, int proc_fd, char *detail, size_t 
 int sbx__watchdog_check(struct sbx__watchdog *w, int proc_fd, const struct sbx__cgroup *cg,
                         char *detail, size_t size)
 {
+    int first = !w->armed;
     int r = check_init(w, proc_fd, detail, size);
     if (r != 0)
         return r > 0 ? 1 : 0;
+    if (first) /* the first call only records: nothing can have left yet, and it is cheap */
+        return 0;
     if (cg && (r = check_cgroup_members(w, proc_fd, cg, detail, size)) != 0)
         return 1;
     if (w->unique_uid && (r = check_uid(w, proc_fd, detail, size)) != 0)
