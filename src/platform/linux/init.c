@@ -361,9 +361,10 @@ struct scan {
     unsigned entries, reported;
 };
 
-static void scan_big_files(struct scan *sc, int at, const char *path, int depth)
+/* `name` is opened relative to `at`; `path` is its full path inside, for the event. */
+static void scan_big_files(struct scan *sc, int at, const char *name, const char *path, int depth)
 {
-    int fd = openat(at, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
     if (!d) {
         if (fd >= 0)
@@ -380,7 +381,7 @@ static void scan_big_files(struct scan *sc, int at, const char *path, int depth)
         char full[512];
         snprintf(full, sizeof(full), "%s/%s", path, de->d_name);
         if (S_ISDIR(st.st_mode) && depth < 16) {
-            scan_big_files(sc, dirfd(d), de->d_name, depth + 1);
+            scan_big_files(sc, dirfd(d), de->d_name, full, depth + 1);
         } else if (S_ISREG(st.st_mode) && (uint64_t)st.st_size >= sc->limit) {
             struct sbx__msg m = {.type = SBX_MSG_EVENT, .pid = getpid()};
             snprintf(m.error.message, sizeof(m.error.message),
@@ -471,8 +472,8 @@ static void after_program(const struct sbx__init_args *a)
     }
     if (p->max_file_size_bytes) {
         struct scan sc = {.ctl = a->ctl_fd, .limit = p->max_file_size_bytes};
-        scan_big_files(&sc, AT_FDCWD, SBX_WORK_DIR, 0);
-        scan_big_files(&sc, AT_FDCWD, "/tmp", 0);
+        scan_big_files(&sc, AT_FDCWD, SBX_WORK_DIR, SBX_WORK_DIR, 0);
+        scan_big_files(&sc, AT_FDCWD, "/tmp", "/tmp", 0);
     }
 }
 
