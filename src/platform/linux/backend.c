@@ -25,6 +25,8 @@ const char *sbx__stage_label(enum sbx__stage_id stage)
         return "init_start";
     case SBX_ST_IDS_MAPPED:
         return "ids_mapped";
+    case SBX_ST_CG_JOINED:
+        return "cgroup_joined";
     case SBX_ST_ROOT_BUILT:
         return "root_built";
     case SBX_ST_PRIVS_DROPPED:

@@ -1,7 +1,8 @@
 /*
  * cgroup v1: one directory per controller hierarchy (memory, pids, cpu, cpuacct; cpu and
- * cpuacct are often one hierarchy). Processes enter by a write to cgroup.procs, which costs
- * an RCU grace period (5-19 ms on this kernel) unless another move happened just before.
+ * cpuacct are often one hierarchy). The sandbox's init moves itself in by writing "0" to each
+ * "tasks" file (fds opened by the supervisor, see spawn.c): a single thread moving itself skips
+ * the global lock whose write side waits for an RCU grace period (5-19 ms on this kernel).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -85,21 +86,6 @@ static int v1_create(struct sbx__cgroup *cg, const char *name, const struct sbx_
     return r;
 }
 
-static int v1_attach(struct sbx__cgroup *cg, pid_t pid, struct sbx_error *err)
-{
-    char v[24];
-    snprintf(v, sizeof(v), "%d", (int)pid);
-    for (int i = 0; i < SBX_CG__N; i++) {
-        if (cg->dir_fd[i] < 0 || cg->alias[i] != i)
-            continue;
-        int r = sbx__cg_write(cg->dir_fd[i], "cgroup.procs", v);
-        if (r < 0)
-            return sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_SPAWN, -r,
-                              "moving the sandbox into cgroup %s", cg->name);
-    }
-    return 0;
-}
-
 static int v1_clone_fd(const struct sbx__cgroup *cg)
 {
     (void)cg;
@@ -159,7 +145,6 @@ static int v1_destroy(struct sbx__cgroup *cg)
 const struct sbx__cgroup_ops sbx__cgroup_v1_ops = {
     .name = "cgroup-v1",
     .create = v1_create,
-    .attach = v1_attach,
     .clone_fd = v1_clone_fd,
     .stats = v1_stats,
     .kill_all = v1_kill_all,

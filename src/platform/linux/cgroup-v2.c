@@ -107,17 +107,6 @@ static int v2_create(struct sbx__cgroup *cg, const char *name, const struct sbx_
     return r;
 }
 
-static int v2_attach(struct sbx__cgroup *cg, pid_t pid, struct sbx_error *err)
-{
-    char v[24];
-    snprintf(v, sizeof(v), "%d", (int)pid);
-    int r = sbx__cg_write(cg->dir_fd[0], "cgroup.procs", v);
-    if (r < 0)
-        return sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_SPAWN, -r,
-                          "moving the sandbox into cgroup %s", cg->name);
-    return 0;
-}
-
 static int v2_clone_fd(const struct sbx__cgroup *cg)
 {
     return cg->dir_fd[0];
@@ -168,7 +157,6 @@ static int v2_destroy(struct sbx__cgroup *cg)
 const struct sbx__cgroup_ops sbx__cgroup_v2_ops = {
     .name = "cgroup-v2",
     .create = v2_create,
-    .attach = v2_attach,
     .clone_fd = v2_clone_fd,
     .stats = v2_stats,
     .kill_all = v2_kill_all,

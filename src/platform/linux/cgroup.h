@@ -50,8 +50,6 @@ struct sbx__cgroup_ops {
     const char *name; /* "cgroup-v1", "cgroup-v2" */
     int (*create)(struct sbx__cgroup *cg, const char *name, const struct sbx__cg_limits *lim,
                   struct sbx_error *err);
-    /* Move pid in (v1; on v2 the child is born inside with CLONE_INTO_CGROUP). */
-    int (*attach)(struct sbx__cgroup *cg, pid_t pid, struct sbx_error *err);
     /* The fd for clone3's CLONE_INTO_CGROUP, or -1. */
     int (*clone_fd)(const struct sbx__cgroup *cg);
     int (*stats)(struct sbx__cgroup *cg, struct sbx__cg_stats *ret);

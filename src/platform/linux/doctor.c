@@ -125,17 +125,9 @@ static void check_cgroups(struct sbx_doctor *d)
             "%s", err.message[0] ? err.message : "no cgroup file system");
         return;
     }
-    int v1 = cg.ops == &sbx__cgroup_v1_ops;
     add(d, "cgroups", SBX_CHECK_OK, NULL, "%s under %s, writable: memory, pids, cpu limits work",
         cg.ops->name, cg.where);
     sbx__cgroup_close(&cg);
-    long exp = 0;
-    if (v1 && (read_int("/sys/kernel/rcu_expedited", &exp) < 0 || !exp))
-        add(d, "cgroup v1 move", SBX_CHECK_WARN,
-            "boot with rcupdate.rcu_expedited=1 (or write 1 to /sys/kernel/rcu_expedited), or "
-            "move the host to cgroup v2, where runs are born in their cgroup",
-            "each run waits for an RCU grace period (5-19 ms) to move into its cgroup v1 "
-            "cgroup");
 }
 
 static void check_landlock(struct sbx_doctor *d)

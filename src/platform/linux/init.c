@@ -406,11 +406,15 @@ static int cmp_int(const void *a, const void *b)
  */
 static int keep_only_needed_fds(const struct sbx__init_args *a)
 {
-    int keep[] = {a->ctl_fd,   a->sync_fd,  a->stdio[0],
-                  a->stdio[1], a->stdio[2], a->launch->program_fd};
-    qsort(keep, ARRAY_SIZE(keep), sizeof(keep[0]), cmp_int);
+    int keep[6 + SBX_CG__N] = {a->ctl_fd,   a->sync_fd,  a->stdio[0],
+                               a->stdio[1], a->stdio[2], a->launch->program_fd};
+    size_t n = 6;
+    for (int i = 0; i < SBX_CG__N; i++)
+        if (a->tasks_fd[i] >= 0)
+            keep[n++] = a->tasks_fd[i];
+    qsort(keep, n, sizeof(keep[0]), cmp_int);
     unsigned lo = 3;
-    for (size_t i = 0; i < ARRAY_SIZE(keep); i++) {
+    for (size_t i = 0; i < n; i++) {
         if ((unsigned)keep[i] > lo && syscall(SYS_close_range, lo, (unsigned)keep[i] - 1, 0) < 0)
             return -errno;
         lo = (unsigned)keep[i] + 1;
@@ -424,6 +428,26 @@ static int keep_only_needed_fds(const struct sbx__init_args *a)
         if (dup2(null, fd) < 0)
             return -errno;
     close(null);
+    return 0;
+}
+
+/* cgroup v1: move ourselves (single-threaded) into the run's cgroups; see spawn.c. */
+static int join_cgroups(const struct sbx__init_args *a, struct sbx_error *err)
+{
+    int joined = 0;
+    for (int i = 0; i < SBX_CG__N; i++) {
+        if (a->tasks_fd[i] < 0)
+            continue;
+        ssize_t n = write(a->tasks_fd[i], "0", 1);
+        int e = errno;
+        close(a->tasks_fd[i]);
+        if (n != 1)
+            return sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_SPAWN, e,
+                              "moving into the run's cgroup");
+        joined = 1;
+    }
+    if (joined)
+        sbx__send_stage(a->ctl_fd, SBX_ST_CG_JOINED);
     return 0;
 }
 
@@ -491,6 +515,8 @@ void sbx__init_main(const struct sbx__init_args *a)
         fail(ctl, &err, 1);
     }
     sbx__send_stage(ctl, SBX_ST_INIT_START);
+    if (join_cgroups(a, &err) < 0)
+        fail(ctl, &err, 1);
     char go;
     if (read(a->sync_fd, &go, 1) != 1)
         _exit(1);

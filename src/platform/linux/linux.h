@@ -41,6 +41,7 @@ enum sbx__msg_type {
 enum sbx__stage_id {
     SBX_ST_INIT_START,
     SBX_ST_IDS_MAPPED,
+    SBX_ST_CG_JOINED,
     SBX_ST_ROOT_BUILT,
     SBX_ST_PRIVS_DROPPED,
     SBX_ST_LANDLOCK, /* the program restricted itself */
@@ -69,6 +70,9 @@ struct sbx__init_args {
     const struct sbx__seccomp_filter *seccomp;  /* loaded by the program before exec */
     const struct sbx__landlock_paths *landlock; /* NULL: no Landlock (accepted fallback) */
     int landlock_abi;
+    /* cgroup v1: the run's cgroups' "tasks" files, opened by the supervisor; init writes "0"
+     * to each to move itself in (-1: none, v2 or no cgroup). */
+    int tasks_fd[SBX_CG__N];
 };
 
 /* init.c: the body of pid 1; never returns. */
@@ -108,7 +112,6 @@ struct sbx__sandbox {
     int landlock_applied, seccomp_loaded; /* the program said so before exec */
     uint64_t t_clone_ns;                  /* just before clone3 */
     uint64_t t_cloned_ns;                 /* clone3 returned */
-    uint64_t t_attached_ns;               /* v1: moved into its cgroup (0: no move) */
     uint64_t t_released_ns;               /* id maps written, init told to go on */
 };
 

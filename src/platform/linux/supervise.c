@@ -694,8 +694,6 @@ int sbx__linux_supervise(struct sbx__sandbox *sb, const struct sbx__launch *l,
     pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
 
     sbx__result_timing(res, "cloned", sb->t_cloned_ns, l->t0_ns);
-    if (sb->t_attached_ns)
-        sbx__result_timing(res, "cgroup_attached", sb->t_attached_ns, l->t0_ns);
     sbx__result_timing(res, "released", sb->t_released_ns, l->t0_ns);
     int r = setup(&s);
     if (r == 0)
