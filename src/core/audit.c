@@ -15,25 +15,20 @@
 #include "util/fs.h"
 #include "util/sha256.h"
 
+static int hash_chunk(void *s, const char *buf, size_t len)
+{
+    sbx__sha256_update(s, buf, len);
+    return 0;
+}
+
 static int digest(int fd, char hex[65])
 {
     struct sbx_sha256 s;
-    char buf[65536];
-    off_t off = 0;
     sbx__sha256_init(&s);
-    for (;;) {
-        ssize_t n = pread(fd, buf, sizeof(buf), off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -errno;
-        if (n == 0)
-            break;
-        sbx__sha256_update(&s, buf, (size_t)n);
-        off += n;
-    }
-    sbx__sha256_hex(&s, hex);
-    return 0;
+    int r = sbx__pread_each(fd, hash_chunk, &s);
+    if (r == 0)
+        sbx__sha256_hex(&s, hex);
+    return r;
 }
 
 int sbx__audit_open(const struct sbx_policy *p, int program_fd, struct sbx__audit *ret,

@@ -45,6 +45,25 @@ ssize_t sbx__read_full(int fd, void *buf, size_t len)
     return (ssize_t)got;
 }
 
+int sbx__pread_each(int fd, int (*fn)(void *ud, const char *buf, size_t len), void *ud)
+{
+    char buf[65536];
+    off_t off = 0;
+    for (;;) {
+        ssize_t n = pread(fd, buf, sizeof(buf), off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -errno;
+        if (n == 0)
+            return 0;
+        int r = fn(ud, buf, (size_t)n);
+        if (r < 0)
+            return r;
+        off += n;
+    }
+}
+
 int sbx__copy_into(int src_fd, int dirfd, const char *name, mode_t mode, uint64_t max_bytes)
 {
     _cleanup_close_ int out =

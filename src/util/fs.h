@@ -17,6 +17,11 @@ SBX_INTERNAL int sbx__write_all(int fd, const void *buf, size_t len);
 /* read() until len bytes or EOF; returns bytes read or -errno. */
 SBX_INTERNAL ssize_t sbx__read_full(int fd, void *buf, size_t len);
 
+/* Read fd from offset 0 to EOF with pread (the file offset is left alone), handing each chunk
+ * to fn; stops at the first negative return of fn. 0 or -errno. */
+SBX_INTERNAL int sbx__pread_each(int fd, int (*fn)(void *ud, const char *buf, size_t len),
+                                 void *ud);
+
 /* Copy at most max_bytes from src_fd into a new file `name` in dirfd (O_EXCL|O_NOFOLLOW),
  * mode `mode`. -EFBIG if the source is larger. 0 or -errno. */
 SBX_INTERNAL int sbx__copy_into(int src_fd, int dirfd, const char *name, mode_t mode,

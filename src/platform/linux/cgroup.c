@@ -285,6 +285,27 @@ int sbx__cgroup_open_parent(int root_fd, const char *self_cgroup, const char *pa
     return 0;
 }
 
+int sbx__cgroup_open_host_parent(const char *parent_override, unsigned need, struct sbx__cgroup *cg,
+                                 struct sbx_error *err)
+{
+    char self[4096] = "";
+    int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t n = sbx__read_full(fd, self, sizeof(self) - 1);
+        self[n > 0 ? n : 0] = '\0';
+        close(fd);
+    }
+    int root = open("/sys/fs/cgroup", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0) {
+        sbx__cgroup_init(cg);
+        return sbx__error(err, SBX_ERR_HOST, SBX_STAGE_SPAWN, errno,
+                          "no cgroup file system at /sys/fs/cgroup");
+    }
+    int r = sbx__cgroup_open_parent(root, self, parent_override, need, cg, err);
+    close(root);
+    return r;
+}
+
 int sbx__cgroup_reap_stale(struct sbx__cgroup *cg, int (*is_live)(const char *id, void *ud),
                            void *ud)
 {

@@ -90,6 +90,10 @@ SBX_INTERNAL int sbx__cgroup_open_parent(int root_fd, const char *self_cgroup,
 
 #define SBX_CG_STALE_AGE_S 60
 
+/* sbx__cgroup_open_parent on this host: /sys/fs/cgroup and /proc/self/cgroup. */
+SBX_INTERNAL int sbx__cgroup_open_host_parent(const char *parent_override, unsigned need,
+                                              struct sbx__cgroup *cg, struct sbx_error *err);
+
 /* Remove run cgroups "sbx-<id>" under the parent whose run is dead: is_live(id) 0 (known
  * dead), or -1 (unknown) and older than SBX_CG_STALE_AGE_S. 1 means live: kept. */
 SBX_INTERNAL int sbx__cgroup_reap_stale(struct sbx__cgroup *cg,

@@ -103,26 +103,15 @@ static void check_userns(struct sbx_doctor *d)
 
 static void check_cgroups(struct sbx_doctor *d)
 {
-    char self[4096] = "";
-    int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        ssize_t n = sbx__read_full(fd, self, sizeof(self) - 1);
-        self[n > 0 ? n : 0] = '\0';
-        close(fd);
-    }
-    int root = open("/sys/fs/cgroup", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     struct sbx__cgroup cg;
     struct sbx_error err = {0};
     unsigned need = SBX_CG_BIT(SBX_CG_MEMORY) | SBX_CG_BIT(SBX_CG_PIDS) | SBX_CG_BIT(SBX_CG_CPU) |
                     SBX_CG_BIT(SBX_CG_CPUACCT);
-    int r = root < 0 ? -ENOENT : sbx__cgroup_open_parent(root, self, NULL, need, &cg, &err);
-    if (root >= 0)
-        close(root);
-    if (r < 0) {
+    if (sbx__cgroup_open_host_parent(NULL, need, &cg, &err) < 0) {
         add(d, "cgroups", SBX_CHECK_FAIL,
             "limits of memory, processes and CPU need a cgroup this user may write; without "
             "one, runs are refused unless --allow-weaker-limits (rlimits)",
-            "%s", err.message[0] ? err.message : "no cgroup file system");
+            "%s", err.message);
         return;
     }
     add(d, "cgroups", SBX_CHECK_OK, NULL, "%s under %s, writable: memory, pids, cpu limits work",

@@ -243,6 +243,11 @@ static int attach_fresh(int root_fd, const char *type, const char *dst, const ch
     return 0;
 }
 
+static int write_chunk(void *fd, const char *buf, size_t len)
+{
+    return sbx__write_all(*(int *)fd, buf, len);
+}
+
 /* The program into /work, read with pread so the caller's file offset is not disturbed. */
 static int copy_program(int root_fd, const struct sbx__launch *l, struct sbx_error *err)
 {
@@ -251,21 +256,7 @@ static int copy_program(int root_fd, const struct sbx__launch *l, struct sbx_err
     int out = openat(root_fd, rel, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (out < 0)
         return sbx__error_errno(err, SBX_STAGE_MOUNTS, "creating /%s", rel);
-    char buf[65536];
-    off_t off = 0;
-    int r = 0;
-    for (;;) {
-        ssize_t n = pread(l->program_fd, buf, sizeof(buf), off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            r = n < 0 ? -errno : 0;
-            break;
-        }
-        if ((r = sbx__write_all(out, buf, (size_t)n)) < 0)
-            break;
-        off += n;
-    }
+    int r = sbx__pread_each(l->program_fd, write_chunk, &out);
     close(out);
     if (r < 0)
         return sbx__error(err, r == -ENOSPC ? SBX_ERR_USAGE : SBX_ERR_INTERNAL, SBX_STAGE_MOUNTS,

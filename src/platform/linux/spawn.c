@@ -129,20 +129,8 @@ static int setup_cgroup(const struct sbx__launch *l, struct sbx__sandbox *sb, st
     set_modes(p, sb, 0);
     if (!need)
         return 0;
-    char self[4096] = "";
-    int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        ssize_t n = sbx__read_full(fd, self, sizeof(self) - 1);
-        self[n > 0 ? n : 0] = '\0';
-        close(fd);
-    }
     struct sbx_error cgerr = {0};
-    int root = open("/sys/fs/cgroup", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int r = root < 0 ? sbx__error(&cgerr, SBX_ERR_HOST, SBX_STAGE_SPAWN, errno,
-                                  "no cgroup file system at /sys/fs/cgroup")
-                     : sbx__cgroup_open_parent(root, self, p->cgroup_parent, need, &sb->cg, &cgerr);
-    if (root >= 0)
-        close(root);
+    int r = sbx__cgroup_open_host_parent(p->cgroup_parent, need, &sb->cg, &cgerr);
     if (r == 0) {
         struct sbx__cg_limits lim = {
             .memory_bytes = p->memory_limit_bytes, .pids = p->max_processes, .cpus = p->cpus};
