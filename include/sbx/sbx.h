@@ -11,6 +11,7 @@
 #ifndef SBX_SBX_H
 #define SBX_SBX_H
 
+#include "analysis.h"
 #include "error.h"
 #include "policy.h"
 #include "result.h"
