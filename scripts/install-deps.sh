@@ -5,11 +5,16 @@ set -euo pipefail
 
 packages=(
   # build
-  meson ninja-build pkg-config gcc libc6-dev libjansson-dev libseccomp-dev
+  meson ninja-build pkg-config gcc libc6-dev libjansson-dev libseccomp-dev libtree-sitter-dev
+  libncurses-dev
   # tests
-  libcriterion-dev python3 python3-pytest util-linux procps iproute2
+  libcriterion-dev python3 python3-pytest util-linux procps iproute2 tmux
+  # WebAssembly test modules built from C (wasm32-wasi)
+  clang lld wasi-libc libclang-rt-14-dev-wasm32
   # runtimes
-  nodejs
+  nodejs wabt
+  # fetching the tree-sitter grammars (npm pack)
+  npm
   # benchmarks (compared against)
   bubblewrap
 )
@@ -18,6 +23,9 @@ missing=()
 for p in "${packages[@]}"; do
   if [ "$p" = nodejs ] && [ -x /usr/bin/node ]; then
     continue # a node from another packager (e.g. nodesource's nodejs) is fine
+  fi
+  if [ "$p" = npm ] && command -v npm >/dev/null 2>&1; then
+    continue # npm that came with that node
   fi
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
   case "$status" in
