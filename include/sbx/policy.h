@@ -94,6 +94,11 @@ struct sbx_policy {
      * cannot be opened refuses the run; one that cannot be written is reported. */
     const char *audit_log;
     const char *cgroup_parent;
+
+    /* WebAssembly ([runtimes.wasm]). Pages are 64 KiB. */
+    uint32_t wasm_max_memory_pages; /* a module may not declare or grow past it; 0: no cap */
+    bool wasm_memory_growth;        /* false: memory.grow fails; default true */
+    const char *wasm_engine;        /* "auto" (default, NULL too), "node", "wasmtime", ... */
 };
 
 /* Fill `policy` with the defaults. Never fails. */

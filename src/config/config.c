@@ -868,6 +868,9 @@ int sbx_config_policy(struct sbx_config *c, struct sbx_policy *p, struct sbx_err
     p->n_binds = c->n_binds;
     p->python_packages_path = existing_dir(c, KEY_PY_PACKAGES);
     p->node_modules_path = existing_dir(c, KEY_JS_MODULES);
+    p->wasm_memory_growth = v[KEY_WASM_GROWTH].b;
+    p->wasm_max_memory_pages = v[KEY_WASM_PAGES].set ? (uint32_t)v[KEY_WASM_PAGES].i : 0;
+    p->wasm_engine = v[KEY_WASM_ENGINE].s;
     return sbx_policy_validate(p, err);
 }
 

@@ -21,6 +21,7 @@ void sbx_policy_init(struct sbx_policy *policy)
     policy->max_open_files = SBX_DEFAULT_MAX_OPEN_FILES;
     policy->max_file_size_bytes = SBX_DEFAULT_MAX_FILE_SIZE_BYTES;
     policy->output_limit_action = SBX_OUTPUT_TRUNCATE;
+    policy->wasm_memory_growth = true;
 }
 
 static int invalid(struct sbx_error *err, const char *what)
