@@ -2,10 +2,35 @@
  * Loading the configuration for every command, and `rusty-sandbox config`: the effective
  * configuration as TOML (each value with a comment naming its origin) or JSON.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
+#include "sbx-config.h"
+
+/*
+ * SECURITY: root running the installed binary keeps an audit trail by default (the build's
+ * system_audit_log, /var/log/rusty-sandbox/audit.jsonl unless a packager chose another); users
+ * and development builds default to none. It is the lowest layer: a config file or flag may
+ * change it, and audit_log = "" turns it off.
+ */
+static int installed_root_default(struct sbx_config *c, struct sbx_error *err)
+{
+    char self[PATH_MAX];
+    if (geteuid() != 0 || !SBX_SYSTEM_AUDIT_LOG[0])
+        return 0;
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n <= 0)
+        return 0;
+    self[n] = '\0';
+    if (strcmp(self, SBX_INSTALLED_BIN))
+        return 0;
+    return sbx_config_set(c, "general.audit_log", SBX_SYSTEM_AUDIT_LOG,
+                          "default for root (installed binary)", err);
+}
 
 int cli_load_config(struct cli *cli)
 {
@@ -15,7 +40,9 @@ int cli_load_config(struct cli *cli)
         cli_err("out of memory");
         return EXIT_SANDBOX;
     }
-    int r = sbx_config_load_standard(cli->config, &err);
+    int r = installed_root_default(cli->config, &err);
+    if (r == 0)
+        r = sbx_config_load_standard(cli->config, &err);
     if (r == 0 && cli->config_file)
         r = sbx_config_load_file(cli->config, cli->config_file, SBX_ORIGIN_FILE, false, &err);
     for (size_t i = 0; r == 0 && i < cli->n_settings; i++)

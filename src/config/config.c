@@ -83,8 +83,10 @@ static const struct key_def keys[KEY__N] = {
                      "host-side scratch: the sandbox's mount point and caches"},
     [KEY_LOG_LEVEL] = {"general", "log_level", K_ENUM, 0, 0, log_levels,
                        "diagnostics of rusty-sandbox itself on stderr"},
-    [KEY_AUDIT_LOG] = {"general", "audit_log", K_PATH, 0, 0, NULL,
-                       "append one JSON line per run to this file (default: none)"},
+    [KEY_AUDIT_LOG] =
+        {"general", "audit_log", K_PATH, 0, 0, NULL,
+         "append one JSON line per run to this file; \"\" for none (default: none, but "
+         "root running the installed binary logs to the build's system_audit_log)"},
     [KEY_MEMORY] = {"resource_limits", "memory_limit_mb", K_INT, 0, 16777216, NULL,
                     "memory of the whole run in MiB, swap off (0: none)"},
     [KEY_CPU_TIME] = {"resource_limits", "cpu_time_limit_s", K_NUMBER, 0, 604800, NULL,
@@ -404,6 +406,8 @@ static int assign_toml(struct sbx_config *c, int id, const struct sbx__toml_node
             if (r == -EINVAL)
                 describe(it, got, sizeof(got));
         }
+    } else if (id == KEY_AUDIT_LOG && n->type == SBX_TOML_STRING && n->u.string.len == 0) {
+        tmp.s = NULL; /* audit_log = "": none, overriding the installed default for root */
     } else if ((r = from_toml_scalar(id, n, &tmp)) == 0 &&
                (keys[id].kind == K_STRING || keys[id].kind == K_ENUM || keys[id].kind == K_PATH)) {
         r = set_string_value(&tmp, n->u.string.ptr, base_dir, keys[id].kind == K_PATH);
