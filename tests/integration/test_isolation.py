@@ -359,3 +359,22 @@ def test_parallel_runs(sbx):
         host = int(r["enforcement"]["user"].rsplit("-", 1)[1])
         assert (2_000_000_000 <= host < 2_000_004_096) if sbx.mode == "root" else \
             host == sbx.caller_uid, (r["enforcement"]["user"], want)
+
+
+def test_callers_command_line_not_in_proc(sbx):
+    """init is a copy of the CLI: its /proc/1/cmdline would show the caller's command line
+    (host paths, --env values) to the program unless init rewrites it."""
+    prog = sbx.write("cmdline.py", """import os, json
+lines = {}
+for pid in os.listdir("/proc"):
+    if pid.isdigit():
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            lines[pid] = f.read().decode("utf-8", "replace")
+print(json.dumps(lines))
+""")
+    r, rep = sbx.run_json("run", prog, "--env", "TOKEN=s3cr3t-value", "--", "arg1")
+    assert rep["status"] == "ok", rep
+    lines = json.loads(rep["stdout"])
+    assert lines["1"].rstrip("\0") == "rusty-sandbox-init", lines
+    for pid, line in lines.items():
+        assert "s3cr3t-value" not in line and str(sbx.scratch) not in line, (pid, line)

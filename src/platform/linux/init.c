@@ -501,6 +501,43 @@ static void after_program(const struct sbx__init_args *a)
     }
 }
 
+/*
+ * SECURITY: init is a copy of the supervisor, so /proc/1/cmdline (readable by anyone who can
+ * see pid 1: the program) would show the caller's command line: host paths, flags, --env
+ * values. Overwrite the argv area in place (arg_start..arg_end, fields 48-49 of
+ * /proc/self/stat). A non-NUL last byte tells the kernel the title was rewritten, so it shows
+ * the text up to the first NUL.
+ */
+static void hide_command_line(void)
+{
+    static const char title[] = "rusty-sandbox-init";
+    char buf[1024];
+    int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+    if (fd >= 0)
+        close(fd);
+    if (n <= 0)
+        return;
+    buf[n] = '\0';
+    char *f = strrchr(buf, ')'); /* comm may hold spaces and ')' */
+    unsigned long start = 0, end = 0;
+    for (int field = 2; f && field < 49; field++) {
+        f = strchr(f + 1, ' ');
+        if (f && field + 1 == 48)
+            start = strtoul(f + 1, NULL, 10);
+        if (f && field + 1 == 49)
+            end = strtoul(f + 1, NULL, 10);
+    }
+    if (!start || end <= start || end - start > (1ul << 21))
+        return;
+    char *area = (char *)start;
+    memset(area, 0, end - start);
+    if (end - start > sizeof(title)) {
+        memcpy(area, title, sizeof(title));
+        area[end - start - 1] = ' ';
+    }
+}
+
 void sbx__init_main(const struct sbx__init_args *a)
 {
     const struct sbx__launch *l = a->launch;
@@ -544,6 +581,8 @@ void sbx__init_main(const struct sbx__init_args *a)
         sbx__error_errno(&err, SBX_STAGE_EXEC, "signalfd");
         fail(ctl, &err, 1);
     }
+    /* Late: the launch's strings (the program's name) may live in the caller's argv. */
+    hide_command_line();
     pid_t child = fork();
     if (child < 0) {
         sbx__error_errno(&err, SBX_STAGE_EXEC, "forking the program");
