@@ -71,6 +71,7 @@ static int add_tree(struct sbx__mount_plan *p, const char *src, const char *dst,
     t->fd = fd;
     t->attrs = attrs;
     t->is_dir = S_ISDIR(st.st_mode);
+    t->late = 0;
     return 0;
 }
 
@@ -80,9 +81,11 @@ static int add_top_dir(struct sbx__mount_plan *p, const char *path, struct sbx_e
     if (lstat(path, &st) < 0)
         return 0;
     if (S_ISLNK(st.st_mode)) {
+        if (p->n_links >= SBX_MAX_LINKS)
+            return 0;
         struct sbx__link *l = &p->links[p->n_links];
         ssize_t n = readlink(path, l->target, sizeof(l->target) - 1);
-        if (n < 0 || p->n_links >= SBX_MAX_LINKS)
+        if (n < 0)
             return 0;
         l->target[n] = '\0';
         snprintf(l->name, sizeof(l->name), "%s", path + 1);
@@ -97,7 +100,10 @@ static int add_top_dir(struct sbx__mount_plan *p, const char *path, struct sbx_e
 int sbx__mounts_prepare(const struct sbx__launch *l, struct sbx__mount_plan *p,
                         struct sbx_error *err)
 {
-    memset(p, 0, sizeof(*p));
+    /* Not memset: the plan is ~460 KiB (PATH_MAX per tree) of static storage, zero in this
+     * fresh clone; writing it all would fault in and zero ~110 pages per run (about 0.3 ms).
+     * Entries are written in full as they are added. */
+    p->n_trees = p->n_links = 0;
     p->root_fd = p->keep_fd = -1;
     int r;
     if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
