@@ -56,12 +56,37 @@ static void putf(const struct frame *f, int y, int x, int n, const char *fmt, ..
     put(f, y, x, n, clean);
 }
 
+/* Line drawing: Unicode box characters in a UTF-8 locale, ASCII otherwise. Not curses' ACS
+ * characters: those need the terminal's alternate character set, which terminals in UTF-8 mode
+ * (and some ssh clients) get wrong. */
+enum line_glyph { G_H, G_V, G_UL, G_UR, G_LL, G_LR };
+
+static const char *line_glyph(const struct tui *t, enum line_glyph g)
+{
+    static const char *const box[] = {"\u2500", "\u2502", "\u250c", "\u2510", "\u2514", "\u2518"};
+    static const char *const ascii[] = {"-", "|", "+", "+", "+", "+"};
+    return t->utf8 ? box[g] : ascii[g];
+}
+
+/* n copies of a glyph from (y, x) rightwards (vertical: downwards), clipped to the screen. */
+static void glyphs(const struct frame *f, int y, int x, int n, enum line_glyph g, bool down)
+{
+    const char *s = line_glyph(f->t, g);
+    for (int i = 0; i < n; i++) {
+        int yy = down ? y + i : y, xx = down ? x : x + i;
+        if (yy < 0 || yy >= f->h || yy > f->ymax || xx < 0 || xx >= f->w ||
+            (yy == f->h - 1 && xx == f->w - 1))
+            continue;
+        mvaddstr(yy, xx, s);
+    }
+}
+
 /* A titled rule across the screen: "-- title ------". */
 static void rule(const struct frame *f, int y, const char *title)
 {
     attr_t a = A_BOLD;
     attron(a);
-    mvhline(y, 0, ACS_HLINE, f->w);
+    glyphs(f, y, 0, f->w, G_H, false);
     putf(f, y, 2, f->w - 4, " %s ", title);
     attroff(a);
 }
@@ -524,14 +549,14 @@ static void draw_help(const struct frame *f)
     int x0 = (f->w - bw) / 2, y0 = (f->h - bh) / 2;
     for (int y = y0; y < y0 + bh; y++)
         mvhline(y, x0, ' ', bw);
-    mvhline(y0, x0 + 1, ACS_HLINE, bw - 2);
-    mvhline(y0 + bh - 1, x0 + 1, ACS_HLINE, bw - 2);
-    mvvline(y0 + 1, x0, ACS_VLINE, bh - 2);
-    mvvline(y0 + 1, x0 + bw - 1, ACS_VLINE, bh - 2);
-    mvaddch(y0, x0, ACS_ULCORNER);
-    mvaddch(y0, x0 + bw - 1, ACS_URCORNER);
-    mvaddch(y0 + bh - 1, x0, ACS_LLCORNER);
-    mvaddch(y0 + bh - 1, x0 + bw - 1, ACS_LRCORNER);
+    glyphs(f, y0, x0 + 1, bw - 2, G_H, false);
+    glyphs(f, y0 + bh - 1, x0 + 1, bw - 2, G_H, false);
+    glyphs(f, y0 + 1, x0, bh - 2, G_V, true);
+    glyphs(f, y0 + 1, x0 + bw - 1, bh - 2, G_V, true);
+    glyphs(f, y0, x0, 1, G_UL, false);
+    glyphs(f, y0, x0 + bw - 1, 1, G_UR, false);
+    glyphs(f, y0 + bh - 1, x0, 1, G_LL, false);
+    glyphs(f, y0 + bh - 1, x0 + bw - 1, 1, G_LR, false);
     for (int i = 0; i < bh - 2; i++)
         put(f, y0 + 1 + i, x0 + 2, bw - 4, lines[i]);
 }
