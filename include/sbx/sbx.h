@@ -13,6 +13,7 @@
 
 #include "analysis.h"
 #include "error.h"
+#include "live.h"
 #include "events.h"
 #include "policy.h"
 #include "result.h"

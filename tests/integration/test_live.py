@@ -259,13 +259,20 @@ class Tmux:
 
     def __init__(self, sbx, reg, width=100, height=30, lang="C.UTF-8"):
         self.sock = "sbxdash-" + secrets.token_hex(6)
+        # where tmux puts it (TMUX_TMPDIR is not passed on); kill-server leaves it behind
+        self.socket_path = "/tmp/tmux-%d/%s" % (os.getuid(), self.sock)
         self.width, self.height = width, height
+        self.sbx, self.reg, self.lang = sbx, reg, lang
+
+    def start(self):
+        sbx, reg, lang, width, height = self.sbx, self.reg, self.lang, self.width, self.height
         env = ["env", "-i", "PATH=/usr/bin:/bin", "LANG=" + lang, "TERM=xterm",
                "RUSTY_SANDBOX_RUNTIME_DIR=" + str(reg.dir)]
         cmd = sbx.as_caller(env + [sbx.bin, "dashboard"])
         self.tmux("new-session", "-d", "-s", "dash", "-x", str(width), "-y", str(height),
                   shlex.join(cmd))
         self.tmux("set-option", "-t", "dash", "remain-on-exit", "on")
+        assert self.tmux("display-message", "-p", "#{socket_path}").strip() == self.socket_path
 
     def tmux(self, *args):
         r = subprocess.run(["tmux", "-L", self.sock, *args], capture_output=True, timeout=30,
@@ -305,6 +312,10 @@ class Tmux:
 
     def close(self):
         subprocess.run(["tmux", "-L", self.sock, "kill-server"], capture_output=True, timeout=30)
+        try:
+            os.unlink(self.socket_path)
+        except FileNotFoundError:
+            pass
 
 
 @pytest.fixture
@@ -315,7 +326,8 @@ def tmux_factory(sbx, reg):
 
     def make(**kw):
         t = Tmux(sbx, reg, **kw)
-        made.append(t)
+        made.append(t)  # before it starts: teardown kills the server whatever happens
+        t.start()
         return t
 
     yield make

@@ -603,3 +603,91 @@ Test(live_kill, never_signals_a_reused_pid)
     kill(pid, SIGKILL);
     cr_assert_eq(reap(pid), SIGKILL);
 }
+
+/* --- root: other users' registries ---------------------------------------------------------- */
+
+#define OTHER 65533u
+
+static char other_dir[PATH_MAX];
+
+static void other_teardown(void)
+{
+    if (other_dir[0])
+        remove_tree(other_dir);
+    other_dir[0] = '\0';
+    tmp_teardown();
+}
+
+TestSuite(live_root, .init = tmp_setup, .fini = other_teardown);
+
+/* A child running as `uid`, waiting for a signal. */
+static pid_t child_as(uid_t uid)
+{
+    int p[2];
+    cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
+    pid_t pid = fork_child();
+    if (pid == 0) {
+        close(p[0]);
+        if (setresgid(uid, uid, uid) < 0 || setresuid(uid, uid, uid) < 0)
+            _exit(1);
+        close(p[1]);
+        for (;;)
+            pause();
+    }
+    close(p[1]);
+    char c;
+    cr_assert_eq(read(p[0], &c, 1), 0);
+    close(p[0]);
+    return pid;
+}
+
+Test(live_root, lists_other_users_checked)
+{
+    if (geteuid() != 0)
+        skip_or_fail("listing other users' registries is for root");
+    unsetenv("RUSTY_SANDBOX_RUNTIME_DIR");
+    fmt_into(other_dir, "/tmp/rusty-sandbox-%u", OTHER);
+    char live[PATH_MAX];
+    fmt_into(live, "%s/live", other_dir);
+    if (path_exists(other_dir))
+        skip_or_fail("'%s' exists already: not ours to use", other_dir);
+    make_dirs(live, 0700);
+    cr_assert_eq(chown(other_dir, OTHER, OTHER), 0);
+    cr_assert_eq(chown(live, OTHER, OTHER), 0);
+    pid_t pid = child_as(OTHER);
+    char *s = entry_json(ID_C, pid, starttime_of(pid), OTHER, "running", NULL);
+    put_file(live, ID_C ".json", s);
+    free(s);
+    /* a forged entry aiming at a root process (this one): never live, never removed by root */
+    s = entry_json(ID_B, getpid(), starttime_of(getpid()), OTHER, "running", NULL);
+    put_file(live, ID_B ".json", s);
+    free(s);
+    char path[PATH_MAX];
+    fmt_into(path, "%s/%s.json", live, ID_C);
+    cr_assert_eq(chown(path, OTHER, OTHER), 0);
+    fmt_into(path, "%s/%s.json", live, ID_B);
+    cr_assert_eq(chown(path, OTHER, OTHER), 0);
+
+    struct sbx_live_list *l = list(0);
+    const struct sbx_live_entry *found = NULL;
+    for (size_t i = 0; i < l->n_live; i++) {
+        cr_assert_str_neq(l->live[i].id, ID_B, "the forged entry is not live");
+        if (!strcmp(l->live[i].id, ID_C))
+            found = &l->live[i];
+    }
+    cr_assert_not_null(found, "root lists the other user's run");
+    cr_assert_eq(found->uid, OTHER);
+    sbx_live_list_free(l);
+    cr_assert(path_exists(path), "root does not remove another user's files");
+
+    cr_assert_eq(chmod(live, 0777), 0); /* now untrusted: silently not listed */
+    l = list(0);
+    for (size_t i = 0; i < l->n_live; i++)
+        cr_assert_str_neq(l->live[i].id, ID_C);
+    sbx_live_list_free(l);
+    cr_assert_eq(chmod(live, 0700), 0);
+
+    struct sbx_error err = {0};
+    cr_assert_eq(sbx_live_kill(ID_C, SIGTERM, 10000, NULL, &err), 0, "%s", err.message);
+    cr_assert_eq(reap(pid), SIGTERM);
+}

@@ -143,10 +143,12 @@ static void read_registry(struct tui *t)
 static bool read_due(const struct tui *t)
 {
     int64_t since = t->now_ms - t->last_read_ms;
-    if (!t->list || t->force_read)
+    if (t->last_read_ms == 0 || t->force_read)
         return true;
     if (since < READ_MIN_MS)
         return false;
+    if (!t->list) /* the registry was unreadable: try again, at most 4 times a second */
+        return true;
     if (sbx_live_stamp() != t->stamp)
         return true;
     return since >= (t->list->n_live ? RECHECK_LIVE_MS : RECHECK_IDLE_MS);
