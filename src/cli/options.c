@@ -320,6 +320,12 @@ void cli_print_help(enum cli_command command)
         snprintf(left, sizeof(left), "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
         printf("  %-22s %s\n", left, o->help);
     }
+    if (command == CMD_KILL) {
+        printf("\nExit codes: 0 cancelled, 1 no live run with that id or prefix (or several, or it "
+               "ended\nfirst), 2 the signal cannot be sent, 3 still running 10 s after SIGTERM, 64 "
+               "usage error.\n");
+        return;
+    }
     printf("\nExit codes: the program's own when it ran to completion; 64 usage error, 65 no "
            "runtime\nfor the file, 66 file missing or unreadable, 69 host cannot sandbox, 124 "
            "timeout,\n125 sandbox failure, 127 interpreter not found, 128+N killed (or "
