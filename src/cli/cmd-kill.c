@@ -33,7 +33,9 @@ int cmd_kill(struct cli *cli)
         printf("cancelled run %s (%s)\n", e.id, file);
         return 0;
     }
-    cli_err("kill: %s", err.message);
+    char msg[sizeof(err.message)]; /* may quote a runtime name from a registry file */
+    live_sanitize(msg, sizeof(msg), err.message);
+    cli_err("kill: %s", msg);
     switch (-r) {
     case ENOENT:
     case EINVAL:

@@ -57,9 +57,12 @@ int cmd_ps(struct cli *cli)
         cli_err("ps: %s", err.message);
         return cli_exit_for_error(&err);
     }
-    if (l->n_skipped)
+    if (l->n_skipped) {
+        char why[sizeof(l->skipped_reason)]; /* may quote bytes of a hostile file */
+        live_sanitize(why, sizeof(why), l->skipped_reason);
         cli_err("ps: %zu registry entr%s ignored; first: %s", l->n_skipped,
-                l->n_skipped == 1 ? "y" : "ies", l->skipped_reason);
+                l->n_skipped == 1 ? "y" : "ies", why);
+    }
     int r = 0;
     if (cli->json) {
         r = print_json(l);

@@ -126,6 +126,21 @@ def test_ps_lists_fakes(reg):
     assert "future_field" not in oa  # unknown fields are ignored, not passed through
 
 
+def test_ps_never_prints_terminal_escapes(reg):
+    """Strings in entries come from other processes: no control characters reach the
+    terminal."""
+    reg.start_fake(ID_A, "--file", "/work/\x1b]0;pwned\x07\x1b[2J.py", "--runtime", "py\x1b[31m")
+    reg.start_fake(ID_B, "--runtime", "py\x1b[31m")
+    r = reg.ps()
+    assert r.returncode == 0, r
+    assert "\x1b" not in r.out and "\x07" not in r.out, r.out
+    assert "/work/?]0;pwned??[2J.py" in r.out, r.out
+    r = reg.kill("a1b2")  # the ambiguity message names the runtimes
+    assert r.returncode == 1 and "py?[31m" in r.err and "\x1b" not in r.err, r.err
+    objs = {o["id"]: o for o in reg.ps_json()}  # JSON keeps them, escaped
+    assert objs[ID_A]["file"] == "/work/\x1b]0;pwned\x07\x1b[2J.py"
+
+
 def test_kill_prefix_and_ambiguity(reg):
     a = reg.start_fake(ID_A)
     b = reg.start_fake(ID_B)
