@@ -32,13 +32,14 @@
 #include "core/errors.h"
 #include "sbx/live.h"
 #include "telemetry/live-dir.h"
+#include "telemetry/live-read.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/macros.h"
 
 #define SCAN_MAX 4096       /* directory entries looked at per directory */
 #define OTHER_USERS_MAX 256 /* other users' directories listed by root */
-#define WHY_MAX 192
+#define WHY_MAX SBX__LIVE_WHY_MAX
 
 /* One registry directory being read. */
 struct dir_ctx {
@@ -372,6 +373,23 @@ static int parse_entry(json_t *o, struct sbx_live_entry *e, char *why)
     return 0;
 }
 
+int sbx__live_parse(const char *buf, size_t len, struct sbx_live_entry *e, char *why)
+{
+    if (len > SBX_LIVE_OBJECT_MAX) {
+        snprintf(why, WHY_MAX, "larger than %d bytes: refused", SBX_LIVE_OBJECT_MAX);
+        return -EFBIG;
+    }
+    json_error_t jerr;
+    json_t *o = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!o) {
+        snprintf(why, WHY_MAX, "line %d: %s", jerr.line, jerr.text);
+        return -EINVAL;
+    }
+    int r = parse_entry(o, e, why);
+    json_decref(o);
+    return r;
+}
+
 /* Read and parse dir/name into *e; the id must be the file's name without ".json". SECURITY:
  * O_NOFOLLOW (no symlink to a file elsewhere), O_NONBLOCK (a FIFO must not block the reader),
  * regular files only, owned by the directory's owner, size capped before reading. */
@@ -402,14 +420,7 @@ static int read_entry(const struct dir_ctx *d, const char *name, struct sbx_live
         snprintf(why, WHY_MAX, "%s", n < 0 ? strerror((int)-n) : "grew too large: refused");
         return n < 0 ? (int)n : -EFBIG;
     }
-    json_error_t jerr;
-    json_t *o = json_loadb(buf, (size_t)n, JSON_REJECT_DUPLICATES, &jerr);
-    if (!o) {
-        snprintf(why, WHY_MAX, "line %d: %s", jerr.line, jerr.text);
-        return -EINVAL;
-    }
-    int r = parse_entry(o, e, why);
-    json_decref(o);
+    int r = sbx__live_parse(buf, (size_t)n, e, why);
     if (r < 0)
         return r;
     size_t id_len = strlen(e->id);
