@@ -30,6 +30,7 @@ extern "C" {
 #define SBX_DEFAULT_MAX_PROCESSES 128
 #define SBX_DEFAULT_MAX_OPEN_FILES 256
 #define SBX_DEFAULT_MAX_FILE_SIZE_BYTES (64ull * 1024 * 1024)
+#define SBX_DEFAULT_SAMPLE_INTERVAL_MS 100
 
 /* A host path made visible inside the sandbox at the same path. */
 struct sbx_bind {
@@ -99,6 +100,15 @@ struct sbx_policy {
     uint32_t wasm_max_memory_pages; /* a module may not declare or grow past it; 0: no cap */
     bool wasm_memory_growth;        /* false: memory.grow fails; default true */
     const char *wasm_engine;        /* "auto" (default, NULL too), "node", "wasmtime", ... */
+
+    /* Telemetry ([telemetry]; docs/telemetry.md). */
+    const char *events_file;     /* JSON lines of the run's events appended here (created 0600);
+                                    "-": the caller's stderr; NULL: none */
+    const char *metrics_file;    /* Prometheus textfile updated after each run; NULL: none */
+    uint32_t sample_interval_ms; /* sampling period while telemetry or the registry is on:
+                                    10..60000, default 100 */
+    bool syslog;                 /* also send security events to syslog (default false) */
+    bool live_registry;          /* publish the run in the live run registry (default true) */
 };
 
 /* Fill `policy` with the defaults. Never fails. */

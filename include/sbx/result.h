@@ -108,6 +108,8 @@ struct sbx_result {
     struct sbx_error error; /* set when status is SBX_STATUS_INTERNAL_ERROR */
     bool audit_failed;      /* the policy's audit log could not be written: see audit_error */
     struct sbx_error audit_error;
+    bool telemetry_failed; /* an events, metrics or registry write failed: telemetry_error */
+    struct sbx_error telemetry_error;
 };
 
 SBX_API void sbx_result_free(struct sbx_result *result);

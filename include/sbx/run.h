@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "events.h"
 #include "policy.h"
 #include "result.h"
 #include "runtime.h"
@@ -36,6 +37,8 @@ struct sbx_request {
                                 one siginfo is read from it into the result's cancel_signal */
     sbx_output_fn on_output; /* NULL: output is only captured */
     void *userdata;
+    sbx_event_fn on_event; /* NULL: none; else each telemetry event (sbx/events.h) */
+    void *event_userdata;
 };
 
 SBX_API void sbx_request_init(struct sbx_request *req);

@@ -13,6 +13,8 @@
 
 #include "analysis.h"
 #include "error.h"
+#include "live.h"
+#include "events.h"
 #include "policy.h"
 #include "result.h"
 #include "run.h"

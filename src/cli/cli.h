@@ -29,7 +29,16 @@ enum cli_exit {
     EXIT_SIGNAL_BASE = 128, /* + N: killed by signal N, or cancelled by signal N */
 };
 
-enum cli_command { CMD_NONE = 0, CMD_RUN = 1, CMD_LIST = 2, CMD_CONFIG = 3, CMD_DOCTOR = 4 };
+enum cli_command {
+    CMD_NONE = 0,
+    CMD_RUN = 1,
+    CMD_LIST = 2,
+    CMD_CONFIG = 3,
+    CMD_DOCTOR = 4,
+    CMD_PS = 10,        /* live runs (cmd-ps.c) */
+    CMD_KILL = 11,      /* cancel a live run (cmd-kill.c) */
+    CMD_DASHBOARD = 12, /* terminal dashboard (tui/) */
+};
 
 #define CLI_MAX_ENV 256
 #define CLI_MAX_ARGS 4096
@@ -48,6 +57,7 @@ struct cli {
     const char *lang;
     const char *interpreter;
     const char *config_file;
+    const char *target; /* kill: the run id or prefix */
     struct cli_setting settings[CLI_MAX_SETTINGS];
     size_t n_settings;
     const char *env[CLI_MAX_ENV];
@@ -69,6 +79,9 @@ int cmd_run(struct cli *cli);
 int cmd_list(struct cli *cli);
 int cmd_config(struct cli *cli);
 int cmd_doctor(struct cli *cli);
+int cmd_ps(struct cli *cli);
+int cmd_kill(struct cli *cli);
+int cmd_dashboard(struct cli *cli);
 
 /* Load the config layers and the flags into cli->config and cli->policy; prints one error line
  * and returns an exit code on failure, 0 on success. */

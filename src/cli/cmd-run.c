@@ -216,6 +216,8 @@ int cmd_run(struct cli *cli)
         print_summary(res);
     if (cli->timings)
         print_timings(res);
+    if (res->telemetry_failed && sbx_config_log_level(cli->config) >= SBX_LOG_WARN)
+        fprintf(stderr, "rusty-sandbox: warning: %s\n", res->telemetry_error.message);
     if (res->audit_failed) { /* the run happened, but its record did not: an error */
         cli_err("%s", res->audit_error.message);
         sbx_result_free(res);

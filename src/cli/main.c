@@ -77,6 +77,15 @@ int main(int argc, char **argv)
     case CMD_CONFIG:
         r = cmd_config(&cli);
         break;
+    case CMD_PS:
+        r = cmd_ps(&cli);
+        break;
+    case CMD_KILL:
+        r = cmd_kill(&cli);
+        break;
+    case CMD_DASHBOARD:
+        r = cmd_dashboard(&cli);
+        break;
     case CMD_NONE:
         break;
     }

@@ -26,8 +26,10 @@ struct option_def {
 #define LIST (1u << CMD_LIST)
 #define CONF (1u << CMD_CONFIG)
 #define DOC (1u << CMD_DOCTOR)
+#define PS (1u << CMD_PS)
+#define LIVE (PS | (1u << CMD_KILL) | (1u << CMD_DASHBOARD))
 #define RC (RUN | CONF)
-#define ALL (RUN | LIST | CONF | DOC | 1u)
+#define ALL (RUN | LIST | CONF | DOC | LIVE | 1u)
 
 void cli_err(const char *fmt, ...)
 {
@@ -130,6 +132,10 @@ static const struct option_def options[] = {
      "resource_limits.fallback", "rlimit"},
     {"audit-log", "FILE", RC, "append one JSON line per run to FILE (the audit log)",
      K("general.audit_log")},
+    {"telemetry", "FILE", RC, "append the run's events as JSON lines to FILE (-: stderr)",
+     K("telemetry.events_file")},
+    {"metrics-file", "FILE", RC, "update this Prometheus textfile after the run",
+     K("telemetry.metrics_file")},
     {"on-violation", "ACTION", RC,
      "a refused dangerous syscall: log (default: refuse and report) or kill the run",
      K("security.on_violation")},
@@ -150,8 +156,8 @@ static const struct option_def options[] = {
      NULL},
     {"keep", NULL, RUN, "copy the workspace to a host directory after the run and keep it",
      opt_flag, NULL, NULL},
-    {"json", NULL, RUN | LIST | CONF | DOC,
-     "print the report (or list, config, doctor) as JSON on stdout", opt_flag, NULL, NULL},
+    {"json", NULL, RUN | LIST | CONF | DOC | PS,
+     "print the report (or list, config, doctor, ps) as JSON on stdout", opt_flag, NULL, NULL},
     {"quiet", NULL, RUN, "no summary line on stderr", opt_flag, NULL, NULL},
     {"timings", NULL, RUN, "print where the run's time went, stage by stage", opt_flag, NULL, NULL},
     {"help", NULL, ALL, "show this help", opt_flag, NULL, NULL},
@@ -178,11 +184,14 @@ static int parse_option(struct cli *cli, int argc, char **argv, int *i)
     if (!o || !(o->commands & (1u << cli->command))) {
         cli_err("unknown option '%.*s'%s (see rusty-sandbox%s%s --help)", (int)(len + 2), a,
                 o ? " for this command" : "", cli->command ? " " : "",
-                cli->command == CMD_RUN      ? "run"
-                : cli->command == CMD_LIST   ? "list-supported"
-                : cli->command == CMD_CONFIG ? "config"
-                : cli->command == CMD_DOCTOR ? "doctor"
-                                             : "");
+                cli->command == CMD_RUN         ? "run"
+                : cli->command == CMD_LIST      ? "list-supported"
+                : cli->command == CMD_CONFIG    ? "config"
+                : cli->command == CMD_DOCTOR    ? "doctor"
+                : cli->command == CMD_PS        ? "ps"
+                : cli->command == CMD_KILL      ? "kill"
+                : cli->command == CMD_DASHBOARD ? "dashboard"
+                                                : "");
         return EXIT_USAGE;
     }
     const char *value = NULL;
@@ -210,6 +219,12 @@ static enum cli_command command_of(const char *word)
         return CMD_CONFIG;
     if (!strcmp(word, "doctor"))
         return CMD_DOCTOR;
+    if (!strcmp(word, "ps"))
+        return CMD_PS;
+    if (!strcmp(word, "kill"))
+        return CMD_KILL;
+    if (!strcmp(word, "dashboard"))
+        return CMD_DASHBOARD;
     return CMD_NONE;
 }
 
@@ -226,7 +241,8 @@ int cli_parse(struct cli *cli, int argc, char **argv)
         cli->command = command_of(argv[i]);
         if (cli->command == CMD_NONE) {
             cli_err(
-                "unknown command '%s' (commands: run, list-supported, config, doctor; see --help)",
+                "unknown command '%s' (commands: run, list-supported, config, doctor, ps, kill, "
+                "dashboard; see --help)",
                 argv[i]);
             return EXIT_USAGE;
         }
@@ -243,6 +259,8 @@ int cli_parse(struct cli *cli, int argc, char **argv)
                 return r;
         } else if (cli->command == CMD_RUN && !cli->file) {
             cli->file = argv[i];
+        } else if (cli->command == CMD_KILL && !cli->target) {
+            cli->target = argv[i];
         } else {
             cli_err("unexpected argument '%s' (arguments for the program go after --)", argv[i]);
             return EXIT_USAGE;
@@ -288,6 +306,9 @@ void cli_print_help(enum cli_command command)
            "  rusty-sandbox list-supported [--json]           runtimes and interpreters\n"
            "  rusty-sandbox config [--config FILE] [--json]   the effective configuration\n"
            "  rusty-sandbox doctor [--json]                   what this host can enforce\n"
+           "  rusty-sandbox ps [--json]                       live runs (of all users as root)\n"
+           "  rusty-sandbox kill ID                           cancel a live run (ID or prefix)\n"
+           "  rusty-sandbox dashboard                         watch and stop runs live\n"
            "  rusty-sandbox --help | --version\n\n");
     unsigned mask = 1u << command;
     printf("Options%s:\n", command == CMD_NONE ? " (for run unless noted)" : "");
@@ -298,6 +319,12 @@ void cli_print_help(enum cli_command command)
         char left[40];
         snprintf(left, sizeof(left), "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
         printf("  %-22s %s\n", left, o->help);
+    }
+    if (command == CMD_KILL) {
+        printf("\nExit codes: 0 cancelled, 1 no live run with that id or prefix (or several, or it "
+               "ended\nfirst), 2 the signal cannot be sent, 3 still running 10 s after SIGTERM, 64 "
+               "usage error.\n");
+        return;
     }
     printf("\nExit codes: the program's own when it ran to completion; 64 usage error, 65 no "
            "runtime\nfor the file, 66 file missing or unreadable, 69 host cannot sandbox, 124 "

@@ -72,6 +72,11 @@ enum key_id {
     KEY_WASM_PAGES,
     KEY_WASM_ENGINE,
     KEY_WASM_INTERPRETER,
+    KEY_EVENTS_FILE,
+    KEY_METRICS_FILE,
+    KEY_SAMPLE_INTERVAL,
+    KEY_SYSLOG,
+    KEY_LIVE_REGISTRY,
     KEY__N,
 };
 
@@ -135,6 +140,16 @@ static const struct key_def keys[KEY__N] = {
                          "WebAssembly engine (stored for the WebAssembly runtime)"},
     [KEY_WASM_INTERPRETER] = {"runtimes.wasm", "interpreter", K_PATH, 0, 0, NULL,
                               "engine binary (stored for the WebAssembly runtime)"},
+    [KEY_EVENTS_FILE] = {"telemetry", "events_file", K_PATH, 0, 0, NULL,
+                         "append the run's events as JSON lines to this file (\"-\": stderr)"},
+    [KEY_METRICS_FILE] = {"telemetry", "metrics_file", K_PATH, 0, 0, NULL,
+                          "Prometheus textfile (node_exporter) updated after each run"},
+    [KEY_SAMPLE_INTERVAL] = {"telemetry", "sample_interval_ms", K_INT, 10, 60000, NULL,
+                             "how often a live run's CPU, memory, tasks and I/O are sampled"},
+    [KEY_SYSLOG] = {"telemetry", "syslog", K_BOOL, 0, 0, NULL,
+                    "also send security events to syslog (authpriv, warning)"},
+    [KEY_LIVE_REGISTRY] = {"telemetry", "live_registry", K_BOOL, 0, 0, NULL,
+                           "publish running runs for `ps`, `kill` and the dashboard"},
 };
 
 #define MAX_LIST 64
@@ -410,7 +425,8 @@ static int assign_toml(struct sbx_config *c, int id, const struct sbx__toml_node
         tmp.s = NULL; /* audit_log = "": none, overriding the installed default for root */
     } else if ((r = from_toml_scalar(id, n, &tmp)) == 0 &&
                (keys[id].kind == K_STRING || keys[id].kind == K_ENUM || keys[id].kind == K_PATH)) {
-        r = set_string_value(&tmp, n->u.string.ptr, base_dir, keys[id].kind == K_PATH);
+        int dash = id == KEY_EVENTS_FILE && !strcmp(n->u.string.ptr, "-"); /* stderr */
+        r = set_string_value(&tmp, n->u.string.ptr, base_dir, keys[id].kind == K_PATH && !dash);
     }
     const char *rule = r == 0 ? extra_rule(id, &tmp) : NULL;
     if (r < 0 || rule) {
@@ -467,7 +483,7 @@ static int unknown_section(struct sbx_error *err, const char *file, uint32_t lin
     const char *hint = closest(name, NULL, 1);
     return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_POLICY, 0,
                       "%s:%u: unknown section [%.100s]%s%s%s (known: general, resource_limits, "
-                      "security, runtimes.python, runtimes.javascript, runtimes.wasm)",
+                      "security, telemetry, runtimes.python, runtimes.javascript, runtimes.wasm)",
                       file, line, name, hint ? "; did you mean [" : "", hint ? hint : "",
                       hint ? "]?" : "");
 }
@@ -494,7 +510,7 @@ static int walk_root(struct sbx_config *c, const char *file, const struct sbx__t
             continue;
         }
         if (!is_table || (strcmp(e->key, "general") && strcmp(e->key, "resource_limits") &&
-                          strcmp(e->key, "security"))) {
+                          strcmp(e->key, "security") && strcmp(e->key, "telemetry"))) {
             if (!is_table) {
                 const char *home = home_section(e->key);
                 const char *hint = home ? NULL : closest(e->key, NULL, 0);
@@ -631,6 +647,10 @@ struct sbx_config *sbx_config_new(void)
     c->v[KEY_WASM_GROWTH].set = 1;
     c->v[KEY_WASM_GROWTH].b = true;
     c->v[KEY_ALLOWED_PATHS].set = 1;
+    set_default_int(c, KEY_SAMPLE_INTERVAL, (int64_t)p.sample_interval_ms);
+    c->v[KEY_SYSLOG].set = 1;
+    c->v[KEY_LIVE_REGISTRY].set = 1;
+    c->v[KEY_LIVE_REGISTRY].b = p.live_registry;
     if (set_default_str(c, KEY_LOG_LEVEL, "info") < 0 ||
         set_default_str(c, KEY_OUTPUT_ACTION, "truncate") < 0 ||
         set_default_str(c, KEY_FALLBACK, "none") < 0 ||
@@ -875,6 +895,11 @@ int sbx_config_policy(struct sbx_config *c, struct sbx_policy *p, struct sbx_err
     p->wasm_memory_growth = v[KEY_WASM_GROWTH].b;
     p->wasm_max_memory_pages = v[KEY_WASM_PAGES].set ? (uint32_t)v[KEY_WASM_PAGES].i : 0;
     p->wasm_engine = v[KEY_WASM_ENGINE].s;
+    p->events_file = v[KEY_EVENTS_FILE].s;
+    p->metrics_file = v[KEY_METRICS_FILE].s;
+    p->sample_interval_ms = (uint32_t)v[KEY_SAMPLE_INTERVAL].i;
+    p->syslog = v[KEY_SYSLOG].b;
+    p->live_registry = v[KEY_LIVE_REGISTRY].b;
     return sbx_policy_validate(p, err);
 }
 

@@ -22,6 +22,8 @@ void sbx_policy_init(struct sbx_policy *policy)
     policy->max_file_size_bytes = SBX_DEFAULT_MAX_FILE_SIZE_BYTES;
     policy->output_limit_action = SBX_OUTPUT_TRUNCATE;
     policy->wasm_memory_growth = true;
+    policy->sample_interval_ms = SBX_DEFAULT_SAMPLE_INTERVAL_MS;
+    policy->live_registry = true;
 }
 
 static int invalid(struct sbx_error *err, const char *what)
@@ -72,6 +74,10 @@ int sbx_policy_validate(const struct sbx_policy *p, struct sbx_error *err)
                               "and '_' (not starting with a digit)",
                               p->env[i]);
     }
+    if (p->sample_interval_ms < 10 || p->sample_interval_ms > 60000)
+        return invalid(err, "sample interval: must be between 10 and 60000 ms");
+    if ((p->events_file && !p->events_file[0]) || (p->metrics_file && !p->metrics_file[0]))
+        return invalid(err, "telemetry: events_file and metrics_file must not be empty");
     if (p->workspace_root && p->workspace_root[0] != '/')
         return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_POLICY, 0,
                           "workspace root: '%.200s' must be an absolute path", p->workspace_root);

@@ -18,6 +18,7 @@
 #include "platform/platform.h"
 #include "platform/posix/workspace.h"
 #include "runtimes/runtime.h"
+#include "telemetry/telemetry.h"
 #include "sbx-config.h"
 #include "sbx/sbx.h"
 #include "util/cleanup.h"
@@ -222,13 +223,16 @@ static struct sbx_result *new_result(struct run_ctx *c)
     res->limits.scratch_root = NULL;
     res->limits.python_packages_path = NULL;
     res->limits.node_modules_path = NULL;
+    res->limits.events_file = NULL;
+    res->limits.metrics_file = NULL;
     snprintf(res->runtime_name, sizeof(res->runtime_name), "%s", c->rt->name);
     snprintf(res->interpreter, sizeof(res->interpreter), "%s", c->interp.path);
     snprintf(res->file, sizeof(res->file), "%s", c->req->file);
     return res;
 }
 
-static int launch(struct run_ctx *c, uint64_t t0, struct sbx_result *res, struct sbx_error *err)
+static int launch(struct run_ctx *c, uint64_t t0, struct sbx__tel *tel, struct sbx_result *res,
+                  struct sbx_error *err)
 {
     const struct sbx__backend *be = SBX_BACKEND;
     struct sbx__launch l = {
@@ -248,6 +252,7 @@ static int launch(struct run_ctx *c, uint64_t t0, struct sbx_result *res, struct
         .run_id = c->ws.id,
         .run_is_live = sbx__workspace_is_live,
         .run_is_live_ud = &c->ws.base_fd,
+        .tel = tel,
     };
     struct sbx__sandbox *sb = NULL;
     int r = be->spawn(&l, &c->id, &sb, err);
@@ -295,9 +300,12 @@ int sbx_run(const struct sbx_policy *policy, const struct sbx_request *req, stru
     struct sbx_result *res = NULL;
 
     struct sbx__audit audit = {.fd = -1};
+    struct sbx__tel *tel = NULL;
     int r = check_request(&c, err);
     if (r >= 0)
         r = sbx__audit_open(policy, c.program_fd, &audit, err);
+    if (r >= 0)
+        r = sbx__tel_open(policy, req, t0, &tel, err);
     if (r >= 0)
         r = SBX_BACKEND->prepare(&c.id, err);
     if (r >= 0)
@@ -311,7 +319,8 @@ int sbx_run(const struct sbx_policy *policy, const struct sbx_request *req, stru
     if (r >= 0) {
         sbx__result_timing(res, "workspace_ready", sbx__now_ns(), t0);
         sbx__interpreter_version_cached(c.rt, &c.interp, c.ws.scratch_fd, res->interpreter_version);
-        r = launch(&c, t0, res, err);
+        sbx__tel_run_started(tel, res);
+        r = launch(&c, t0, tel, res, err);
     }
     if (r < 0) {
         sbx_result_free(res);
@@ -321,6 +330,8 @@ int sbx_run(const struct sbx_policy *policy, const struct sbx_request *req, stru
     if (r >= 0 && audit.fd >= 0 && sbx__audit_write(&audit, req, res, &res->audit_error) < 0)
         res->audit_failed = true; /* SECURITY: reported, never skipped silently */
     sbx__audit_close(&audit);
+    sbx__tel_run_finished(tel, r >= 0 ? res : NULL, err);
+    sbx__tel_close(tel);
     if (r < 0)
         return r;
     *ret = res;

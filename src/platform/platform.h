@@ -36,6 +36,7 @@ struct sbx__launch {
     /* Whether run <id> (of a cgroup left behind) still has a live supervisor. */
     int (*run_is_live)(const char *id, void *ud);
     void *run_is_live_ud;
+    struct sbx__tel *tel; /* telemetry of the run (src/telemetry), or NULL */
 };
 
 struct sbx__identity {

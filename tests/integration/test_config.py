@@ -26,8 +26,8 @@ USAGE, NOINPUT, TIMEOUT = 64, 66, 124
 DATA = REPO / "tests" / "data" / "config"
 EXAMPLES = REPO / "examples"
 
-SECTIONS = "general, resource_limits, security, runtimes.python, runtimes.javascript, " \
-           "runtimes.wasm"
+SECTIONS = "general, resource_limits, security, telemetry, runtimes.python, " \
+           "runtimes.javascript, runtimes.wasm"
 REFUSED = "cannot be shown inside the sandbox (it is / or part of /proc, /dev, /sys or /work)"
 
 # Built-in defaults (None: not set, the TOML output says so in a comment).
@@ -60,6 +60,11 @@ DEFAULTS = {
     "runtimes.wasm.max_memory_pages": None,
     "runtimes.wasm.engine": "auto",
     "runtimes.wasm.interpreter": None,
+    "telemetry.events_file": None,
+    "telemetry.metrics_file": None,
+    "telemetry.sample_interval_ms": 100,
+    "telemetry.syslog": False,
+    "telemetry.live_registry": True,
 }
 
 
@@ -264,6 +269,11 @@ def all_keys_setup(sbx):
         "runtimes.wasm.max_memory_pages": 256,
         "runtimes.wasm.engine": "wasmtime",
         "runtimes.wasm.interpreter": d + "/bin/wasmtime",
+        "telemetry.events_file": d + "/events.jsonl",
+        "telemetry.metrics_file": d + "/out/metrics.prom",
+        "telemetry.sample_interval_ms": 250,
+        "telemetry.syslog": True,
+        "telemetry.live_registry": False,
     }
     return cfg, text, want
 
@@ -342,6 +352,8 @@ def test_flags_set_their_keys(sbx):
         "--audit-log": ("/tmp/sbx-flag-audit.jsonl", "/tmp/sbx-flag-audit.jsonl"),
         "--tmp-size": ("8", 8),
         "--workspace-size": ("12", 12),
+        "--telemetry": ("-", "-"),
+        "--metrics-file": ("/tmp/sbx-flag-metrics.prom", "/tmp/sbx-flag-metrics.prom"),
     }
     mapping = flag_keys(sbx)
     assert sorted(mapping) == sorted(values), "a flag that sets a key is not covered here"

@@ -25,6 +25,8 @@
 
 #include "core/errors.h"
 #include "platform/linux/linux.h"
+#include "platform/linux/sampler.h"
+#include "telemetry/telemetry.h"
 #include "util/capbuf.h"
 
 #ifndef P_PIDFD
@@ -47,6 +49,7 @@ enum {
     TAG_OUTPUT,
     TAG_VIOLATION, /* kill reasons only */
     TAG_ESCAPE,
+    TAG_SAMPLE,
 };
 
 struct relay { /* caller's stdin -> program's stdin pipe */
@@ -78,6 +81,8 @@ struct sup {
     int truncated_seen[2];
     struct rusage ru;
     uint64_t t_exit_ns;
+    int sample_timer; /* telemetry sampling (src/telemetry), or -1 */
+    struct sbx__sampler sampler;
 };
 
 static int watch(int ep, int fd, uint32_t events, int tag)
@@ -329,8 +334,12 @@ static void read_ctl(struct sup *s)
         m.error.message[sizeof(m.error.message) - 1] = '\0';
         if (m.type == SBX_MSG_STAGE && m.stage < SBX_ST__MAX) {
             sbx__result_timing(s->res, sbx__stage_label(m.stage), m.t_ns, s->l->t0_ns);
-            if (m.stage == SBX_ST_EXEC)
+            if (m.stage == SBX_ST_EXEC) {
                 check_cgroup(s); /* a first pids sample: init and the program */
+                /* Every layer is in place: what enforces each limit is known now. */
+                SBX_BACKEND->enforcement(s->l, s->sb, s->res);
+                sbx__tel_limits_applied(s->l->tel, s->res);
+            }
             if (m.stage == SBX_ST_LANDLOCK)
                 s->sb->landlock_applied = 1;
         } else if (m.type == SBX_MSG_ERROR && !s->have_error) {
@@ -357,6 +366,8 @@ static void reap(struct sup *s)
     check_cgroup(s); /* final reading, with every task gone */
     if (s->tick >= 0)
         unwatch(s->ep, s->tick);
+    if (s->sample_timer >= 0)
+        unwatch(s->ep, s->sample_timer);
     unwatch(s->ep, s->sb->pidfd);
     relay_close(s);
     unwatch(s->ep, s->timer);
@@ -388,6 +399,38 @@ static int setup_tick(struct sup *s)
     if (timerfd_settime(s->tick, 0, &its, NULL) < 0)
         return -errno;
     return watch(s->ep, s->tick, EPOLLIN, TAG_TICK);
+}
+
+/* Telemetry samples every sample_interval_ms while a stream or the live registry is on. */
+static int setup_sampling(struct sup *s)
+{
+    if (!sbx__tel_wants_samples(s->l->tel))
+        return 0;
+    long ms = (long)sbx__tel_sample_interval_ms(s->l->tel);
+    s->sampler.t_ns = s->l->t0_ns; /* the first CPU % is since the run started */
+    s->sample_timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+    if (s->sample_timer < 0)
+        return -errno;
+    struct timespec iv = {ms / 1000, (ms % 1000) * 1000000};
+    struct itimerspec its = {.it_value = iv, .it_interval = iv};
+    if (timerfd_settime(s->sample_timer, 0, &its, NULL) < 0)
+        return -errno;
+    return watch(s->ep, s->sample_timer, EPOLLIN, TAG_SAMPLE);
+}
+
+static void take_sample(struct sup *s)
+{
+    uint64_t ticks;
+    if (read(s->sample_timer, &ticks, sizeof(ticks)) <= 0 || s->sb->exited)
+        return;
+    check_cgroup(s); /* one reading serves the limits and the sample */
+    uint64_t now = sbx__now_ns();
+    struct sbx_sample smp;
+    sbx__sampler_read(&s->sampler, s->sb, s->sb->have_cg ? &s->cg : NULL, s->proc_fd, now, &smp);
+    smp.t_us = now > s->l->t0_ns ? (now - s->l->t0_ns) / 1000 : 0;
+    smp.stdout_bytes = s->cap[0].total;
+    smp.stderr_bytes = s->cap[1].total;
+    sbx__tel_sample(s->l->tel, &smp);
 }
 
 /* The watchdog: every 250 ms, and once now to record init's namespaces. */
@@ -452,7 +495,7 @@ static int setup(struct sup *s)
         if (timerfd_settime(s->timer, 0, &its, NULL) < 0)
             return -errno;
     }
-    if ((r = setup_tick(s)) < 0 || (r = setup_watchdog(s)) < 0)
+    if ((r = setup_tick(s)) < 0 || (r = setup_watchdog(s)) < 0 || (r = setup_sampling(s)) < 0)
         return r;
     return relay_start(s, s->l->request->stdin_fd);
 }
@@ -518,6 +561,9 @@ static void dispatch(struct sup *s, int tag)
             watchdog_tick(s);
         break;
     }
+    case TAG_SAMPLE:
+        take_sample(s);
+        break;
     case TAG_CANCEL:
         record_cancel(s);
         kill_run(s, TAG_CANCEL);
@@ -532,13 +578,15 @@ static int loop(struct sup *s)
 {
     while (!s->sb->exited || s->out_fd[0] >= 0 || s->out_fd[1] >= 0) {
         struct epoll_event evs[8];
-        int n = epoll_wait(s->ep, evs, 8, -1);
+        int n = epoll_wait(s->ep, evs, 8, sbx__tel_timeout_ms(s->l->tel));
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
             return -errno;
         for (int i = 0; i < n; i++)
             dispatch(s, (int)evs[i].data.u32);
+        sbx__tel_events(s->l->tel, s->res); /* what this batch recorded, streamed */
+        sbx__tel_idle(s->l->tel);
     }
     read_ctl(s);
     return 0;
@@ -681,7 +729,7 @@ int sbx__linux_supervise(struct sbx__sandbox *sb, const struct sbx__launch *l,
     s.sb = sb;
     s.l = l;
     s.res = res;
-    s.ep = s.timer = s.tick = s.watch_timer = s.proc_fd = -1;
+    s.ep = s.timer = s.tick = s.watch_timer = s.proc_fd = s.sample_timer = -1;
     s.out_fd[0] = s.out_fd[1] = -1;
     s.in.src = s.in.sink = -1;
 
@@ -725,6 +773,8 @@ int sbx__linux_supervise(struct sbx__sandbox *sb, const struct sbx__launch *l,
         close(s.tick);
     if (s.watch_timer >= 0)
         close(s.watch_timer);
+    if (s.sample_timer >= 0)
+        close(s.sample_timer);
     if (s.proc_fd >= 0)
         close(s.proc_fd);
     if (!sigismember(&old, SIGPIPE)) {
