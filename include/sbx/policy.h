@@ -37,6 +37,14 @@ struct sbx_bind {
     bool writable;    /* read-only unless set */
 };
 
+/* A host directory shown to a WebAssembly module as the preopened directory `guest`
+ * (`--dir HOST[::GUEST]`); read-write. `host` is absolute and canonical (no symlink, "." or
+ * ".."); guest "/" makes it the module's root instead of the workspace. */
+struct sbx_wasm_dir {
+    const char *host;
+    const char *guest;
+};
+
 /* What a refused dangerous syscall (a security event) does to the run. */
 enum sbx_violation_action {
     SBX_VIOLATION_LOG,  /* refuse it (EPERM), record a blocked_syscall event, go on */
@@ -99,6 +107,11 @@ struct sbx_policy {
     uint32_t wasm_max_memory_pages; /* a module may not declare or grow past it; 0: no cap */
     bool wasm_memory_growth;        /* false: memory.grow fails; default true */
     const char *wasm_engine;        /* "auto" (default, NULL too), "node", "wasmtime", ... */
+    /* Instruction budget, for engines that have one (not node); 0: none. */
+    uint64_t wasm_fuel;
+    /* Extra preopened directories (--dir; borrowed), at most 16. */
+    const struct sbx_wasm_dir *wasm_dirs;
+    size_t n_wasm_dirs;
 };
 
 /* Fill `policy` with the defaults. Never fails. */
