@@ -24,7 +24,7 @@
  *
  * SECURITY: the engine process is sandboxed like any interpreter; the WASI host is a second
  * layer, not the boundary. --dir host paths must be canonical (the CLI resolves them), and the
- * places the sandbox replaces (/, /proc, /dev, /sys, /tmp, /work) are refused.
+ * places the sandbox replaces (/, /proc, /dev, /sys, /work, and /tmp itself) are refused.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -129,8 +129,10 @@ static int node_argv(const struct sbx_policy *p, const char *interp, const char 
 
 static int dir_refused(const char *path)
 {
-    static const char *const covered[] = {"/proc", "/dev", "/sys", "/tmp", "/work"};
-    if (!strcmp(path, "/"))
+    /* As allowed_paths (config.c): below /tmp is fine (binds are attached over the private
+     * /tmp), /tmp itself would hide it. */
+    static const char *const covered[] = {"/proc", "/dev", "/sys", "/work"};
+    if (!strcmp(path, "/") || !strcmp(path, "/tmp"))
         return 1;
     for (size_t i = 0; i < ARRAY_SIZE(covered); i++) {
         size_t n = strlen(covered[i]);
@@ -155,7 +157,7 @@ int sbx__wasm_check_dir(const struct sbx_wasm_dir *d, struct sbx_error *err)
     if (dir_refused(real))
         return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_POLICY, 0,
                           "--dir: '%.300s' cannot be shown inside the sandbox (it is / or part of "
-                          "/proc, /dev, /sys, /tmp or /work, which the sandbox replaces)",
+                          "/proc, /dev, /sys or /work, or /tmp itself, which the sandbox replaces)",
                           d->host);
     if (!d->guest || !d->guest[0] || strlen(d->guest) > 1024)
         return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_POLICY, 0,
@@ -339,9 +341,9 @@ const struct sbx_runtime sbx__runtime_wasm = {
     .default_interpreter = "/usr/bin/node",
     .path_names = node_names,
     .build_argv_policy = node_argv,
-    /* Node.js needs 19 descriptors to start (see javascript.c), and the host opens one per
-     * preopen and per open guest file on top. */
-    .min_open_files = 24,
+    /* As JavaScript (javascript.c): Node.js needs 19 descriptors to start. The host keeps none
+     * for directories (it works by path); each file the module opens takes one more. */
+    .min_open_files = 20,
     .engine = "node",
 };
 

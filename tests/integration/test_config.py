@@ -60,6 +60,7 @@ DEFAULTS = {
     "runtimes.wasm.max_memory_pages": None,
     "runtimes.wasm.engine": "auto",
     "runtimes.wasm.interpreter": None,
+    "runtimes.wasm.fuel": None,
 }
 
 
@@ -264,6 +265,7 @@ def all_keys_setup(sbx):
         "runtimes.wasm.max_memory_pages": 256,
         "runtimes.wasm.engine": "wasmtime",
         "runtimes.wasm.interpreter": d + "/bin/wasmtime",
+        "runtimes.wasm.fuel": 1000000,
     }
     return cfg, text, want
 

@@ -261,7 +261,7 @@ function assemble(file) {
         throw new Rejected('wat_error', `cannot run /usr/bin/wat2wasm (package wabt): ${r.error.message}`);
     if (r.status !== 0) {
         writeErr(r.stderr.toString());
-        throw new Rejected('wat_error', `${base} does not assemble (wat2wasm exit ${r.status})`);
+        throw new Rejected('wat_error', `does not assemble (wat2wasm exit ${r.status}; its errors are above)`);
     }
     return r.stdout;
 }
@@ -285,8 +285,11 @@ class Host {
         this.fds.set(1, stdio(1, RIGHT.FD_WRITE));
         this.fds.set(2, stdio(2, RIGHT.FD_WRITE));
         let n = 3;
+        /* Directories hold no host descriptor: every operation on them goes by path (checked
+         * by resolve()), which keeps the host within the max_open_files that suits node. */
         for (const p of cfg.preopens || []) {
-            const hostFd = fs.openSync(p.host, C.O_RDONLY | C.O_DIRECTORY);
+            if (!fs.statSync(p.host).isDirectory()) throw new Error(`preopen ${p.host}: not a directory`);
+            const hostFd = -1;
             /* A read-only preopen keeps every right (wasi-libc asks for the inheriting ones);
              * writing is refused at path_open with EROFS, and the bind is read-only anyway. */
             this.fds.set(n++, new Fd({ kind: 'dir', host: hostFd, path: p.host, root: p.host,
@@ -508,11 +511,11 @@ function makeImports(h) {
         },
         fd_close: (fd) => {
             const f = h.fd(fd);
-            if (f.kind !== 'stdio') fs.closeSync(f.host);
+            if (f.kind === 'file') fs.closeSync(f.host);
             h.fds.delete(fd);
         },
-        fd_datasync: (fd) => { const f = h.fd(fd); if (f.kind !== 'stdio') fs.fdatasyncSync(f.host); },
-        fd_sync: (fd) => { const f = h.fd(fd); if (f.kind !== 'stdio') fs.fsyncSync(f.host); },
+        fd_datasync: (fd) => { const f = h.fd(fd); if (f.kind === 'file') fs.fdatasyncSync(f.host); },
+        fd_sync: (fd) => { const f = h.fd(fd); if (f.kind === 'file') fs.fsyncSync(f.host); },
         fd_fdstat_get: (fd, ptr) => {
             const f = h.fd(fd);
             h.check(ptr, 24);
@@ -540,7 +543,8 @@ function makeImports(h) {
         fd_filestat_get: (fd, ptr) => {
             const f = h.fd(fd);
             h.check(ptr, 64);
-            writeFilestat(h.view(), ptr, fs.fstatSync(f.host, { bigint: true }));
+            writeFilestat(h.view(), ptr, f.kind === 'dir' ? fs.statSync(f.path, { bigint: true })
+                                                          : fs.fstatSync(f.host, { bigint: true }));
         },
         fd_filestat_set_size: (fd, size) => {
             const f = h.fd(fd, 'nodir');
@@ -550,6 +554,11 @@ function makeImports(h) {
         },
         fd_filestat_set_times: (fd, atim, mtim, flags) => {
             const f = h.fd(fd);
+            if (f.kind === 'dir') {
+                const st = fs.statSync(f.path, { bigint: true });
+                setTimes((a, m) => fs.utimesSync(f.path, a, m), st, atim, mtim, flags);
+                return;
+            }
             const st = fs.fstatSync(f.host, { bigint: true });
             setTimes((a, m) => fs.futimesSync(f.host, a, m), st, atim, mtim, flags);
         },
@@ -626,7 +635,7 @@ function makeImports(h) {
             const f = h.fd(from);
             const t = h.fd(to);
             if (from === to) return;
-            if (t.kind !== 'stdio') fs.closeSync(t.host);
+            if (t.kind === 'file') fs.closeSync(t.host);
             h.fds.set(to, f);
             h.fds.delete(from);
         },
@@ -694,9 +703,9 @@ function makeImports(h) {
             flags |= wantWrite ? (wantRead ? C.O_RDWR : C.O_WRONLY) : C.O_RDONLY;
             /* O_NOFOLLOW on a symlink: ELOOP as POSIX says; a directory opened for writing:
              * EISDIR; both come from open(2) itself. */
-            const hfd = fs.openSync(host, flags, 0o644);
-            const st = fs.fstatSync(hfd);
-            const isDir = st.isDirectory();
+            let hfd = fs.openSync(host, flags, 0o644);
+            const isDir = fs.fstatSync(hfd).isDirectory();
+            if (isDir) { fs.closeSync(hfd); hfd = -1; } /* directories go by path */
             const n = h.nextFd();
             h.fds.set(n, new Fd({ kind: isDir ? 'dir' : 'file', host: hfd,
                                   path: host.replace(/\/$/, ''), root: d.root, ro: d.ro,
