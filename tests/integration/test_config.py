@@ -344,6 +344,10 @@ def test_flags_set_their_keys(sbx):
         "--audit-log": ("/tmp/sbx-flag-audit.jsonl", "/tmp/sbx-flag-audit.jsonl"),
         "--tmp-size": ("8", 8),
         "--workspace-size": ("12", 12),
+        "--wasm-engine": ("node", "node"),
+        "--max-memory-pages": ("64", 64),
+        "--no-memory-growth": (None, False),
+        "--fuel": ("1000", 1000),
     }
     mapping = flag_keys(sbx)
     assert sorted(mapping) == sorted(values), "a flag that sets a key is not covered here"

@@ -74,18 +74,17 @@ class Rejected { constructor(kind, msg) { this.kind = kind; this.msg = msg; } }
 
 function fail(errno) { throw new WasiError(errno); }
 
-/* Host errors (Node's err.code) to WASI errno. */
+/* Host errors (Node's err.code) to WASI errno. Anything that is not a system error (a
+ * stack overflow inside a host call, a bug here) is rethrown: a trap or a host error, never a
+ * made-up errno. */
 function errnoOf(e) {
     if (e instanceof WasiError) return e.errno;
     const code = e && e.code;
-    if (typeof code === 'string' && code.startsWith('E')) {
-        const k = code.slice(1);
-        if (k in E) return E[k];
-        if (k === 'WOULDBLOCK') return E.AGAIN;
-        if (k === 'NOTEMPTY' || k === 'EXIST') return E[k];
-    }
-    if (e instanceof RangeError) throw e; /* stack overflow inside a host call: a trap */
-    return E.IO;
+    if (typeof code !== 'string') throw e;
+    if (code.startsWith('ERR_')) return E.INVAL; /* Node refused a value the guest chose */
+    const alias = { EWOULDBLOCK: 'AGAIN', EOPNOTSUPP: 'NOTSUP', EDQUOT: 'NOSPC' };
+    const k = alias[code] || code.slice(1);
+    return k in E ? E[k] : E.IO;
 }
 
 function writeErr(text) {
@@ -422,7 +421,7 @@ function ioRetry(fn) {
 function makeImports(h) {
     const wrap = (fn) => (...a) => {
         try { return fn(...a) || 0; } catch (e) {
-            if (e instanceof WasiExit || e instanceof RangeError && !e.code) throw e;
+            if (e instanceof WasiExit) throw e;
             return errnoOf(e);
         }
     };
