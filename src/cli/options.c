@@ -92,7 +92,7 @@ static int opt_dir(struct cli *cli, const struct option_def *o, const char *v)
         return EXIT_USAGE;
     }
     cli->dirs[cli->n_dirs].host = cli->dir_paths[cli->n_dirs];
-    cli->dirs[cli->n_dirs].guest = sep ? sep + 2 : cli->dir_paths[cli->n_dirs];
+    cli->dirs[cli->n_dirs].guest = sep ? sep + 2 : v; /* as written, as wasmtime does */
     cli->n_dirs++;
     return 0;
 }
@@ -170,7 +170,8 @@ static const struct option_def options[] = {
      NULL, NULL},
     {"env", "K=V", RUN, "set a variable for the program (repeatable)", opt_env, NULL, NULL},
     {"dir", "HOST[::GUEST]", RUN,
-     "WebAssembly: preopen host directory HOST read-write as GUEST (default HOST); GUEST / "
+     "WebAssembly: preopen host directory HOST read-write as GUEST (default: HOST as written); "
+     "GUEST / "
      "makes it the module's root instead of the workspace (repeatable)",
      opt_dir, NULL, NULL},
     {"wasm-engine", "NAME", RC,

@@ -195,6 +195,9 @@ def test_files_in_dir_mapping(sbx, wasm, scratch):
     assert "content=hello file\n" in r.out and "entry=given.txt type=4\n" in r.out
     r = run_t(sbx, wasm, "--dir", str(d), "--", "cat", str(d / "given.txt"))
     assert (r.returncode, r.out) == (0, "from the host\n"), r
+    rel = str(d)[1:]  # the CLI runs in /: a relative HOST is also the guest name, as written
+    r = run_t(sbx, wasm, "--dir", rel, "--", "cat", rel + "/given.txt")
+    assert (r.returncode, r.out) == (0, "from the host\n"), r
 
 
 def test_dir_as_root(sbx, wasm, scratch):
