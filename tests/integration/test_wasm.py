@@ -184,6 +184,16 @@ def test_files_in_workspace(sbx, wasm):
         assert "at6=file\n" in r.out and "gone: ok" in r.out
 
 
+def test_more_of_preview1(sbx, wasm):
+    """pread/pwrite, ftruncate, fd_renumber, symlink/readlink/link, utimes, O_EXCL,
+    O_DIRECTORY on a file, ENOTEMPTY, EISDIR, rename over a file, ESPIPE on stdout,
+    sched_yield, poll on stdin and on a clock alone."""
+    r = run_t(sbx, wasm, "--", "more")
+    assert r.returncode == 0, r
+    assert all(line.endswith(": ok") for line in r.out.splitlines()), r.out
+    assert len(r.out.splitlines()) == 30
+
+
 def test_files_in_dir_mapping(sbx, wasm, scratch):
     """--dir HOST::GUEST: the module works in GUEST, the host sees it in HOST; --dir HOST
     alone keeps the host path as the guest path."""
@@ -371,6 +381,8 @@ TRAPS = [
     ("trap-overflow.wat", "integer_overflow"),
     ("trap-indirect.wat", "indirect_call_type_mismatch"),
     ("trap-stack.wat", "stack_overflow"),
+    ("trap-conversion.wat", "invalid_conversion_to_integer"),
+    ("trap-table.wat", "out_of_bounds_table_access"),
 ]
 
 

@@ -3,6 +3,8 @@
  * tests/integration/test_wasm.py. Prints what it sees; the test decides what is right.
  */
 #include <dirent.h>
+#include <poll.h>
+#include <sched.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -13,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <wasi/api.h>
+#include <wasi/libc.h>
 
 extern char **environ;
 
@@ -162,6 +165,62 @@ static int cmd_cat(const char *path)
     return 0;
 }
 
+/* The rest of preview1 through wasi-libc: symlink/readlink/link, utimes, truncate, pread/pwrite,
+ * fd_renumber (dup2), fd_fdstat of stdio, poll on stdin and a timeout, sched_yield, O_EXCL,
+ * O_DIRECTORY on a file, unlink of a directory, rmdir of a non-empty one. */
+static int cmd_more(void)
+{
+    int bad = 0;
+    int fd = open("m.txt", O_CREAT | O_RDWR | O_TRUNC, 0644);
+    bad |= check("create", fd >= 0);
+    bad |= check("pwrite", pwrite(fd, "abcdef", 6, 0) == 6);
+    bad |= check("pwrite at 10", pwrite(fd, "Z", 1, 10) == 1);
+    char buf[16] = "";
+    bad |= check("pread", pread(fd, buf, 3, 2) == 3 && !memcmp(buf, "cde", 3));
+    bad |= check("ftruncate", ftruncate(fd, 4) == 0);
+    struct stat st;
+    bad |= check("fstat size 4", fstat(fd, &st) == 0 && st.st_size == 4);
+    bad |= check("tell unchanged by pread", lseek(fd, 0, SEEK_CUR) == 0);
+    int fd2 = open("m.txt", O_RDONLY);
+    bad |= check("fd_renumber", fd2 >= 0 && __wasilibc_fd_renumber(fd2, fd) == 0);
+    bad |= check("write on renumbered read-only fd fails", write(fd, "x", 1) < 0);
+    close(fd);
+    bad |= check("symlink", symlink("m.txt", "m.lnk") == 0);
+    ssize_t n = readlink("m.lnk", buf, sizeof(buf));
+    bad |= check("readlink", n == 5 && !memcmp(buf, "m.txt", 5));
+    bad |= check("lstat is a link", lstat("m.lnk", &st) == 0 && S_ISLNK(st.st_mode));
+    bad |= check("stat follows", stat("m.lnk", &st) == 0 && S_ISREG(st.st_mode));
+    bad |= check("link", link("m.txt", "m.hard") == 0);
+    bad |= check("nlink 2", stat("m.txt", &st) == 0 && st.st_nlink == 2);
+    struct timespec ts[2] = {{1000000000, 0}, {1234567890, 500000000}};
+    bad |= check("utimensat", utimensat(AT_FDCWD, "m.txt", ts, 0) == 0);
+    bad |= check("mtime set", stat("m.txt", &st) == 0 && st.st_mtim.tv_sec == 1234567890);
+    errno = 0;
+    bad |= check("O_EXCL on existing: EEXIST",
+                 open("m.txt", O_CREAT | O_EXCL | O_WRONLY, 0644) < 0 && errno == EEXIST);
+    errno = 0;
+    bad |= check("O_DIRECTORY on a file: ENOTDIR",
+                 open("m.txt", O_RDONLY | O_DIRECTORY) < 0 && errno == ENOTDIR);
+    bad |= check("mkdir", mkdir("dd", 0755) == 0);
+    bad |= check("file in dir", close(open("dd/f", O_CREAT | O_WRONLY, 0644)) == 0);
+    errno = 0;
+    bad |= check("rmdir non-empty: ENOTEMPTY", rmdir("dd") < 0 && errno == ENOTEMPTY);
+    errno = 0;
+    bad |= check("unlink a dir: EISDIR or EPERM",
+                 unlink("dd") < 0 && (errno == EISDIR || errno == EPERM));
+    errno = 0;
+    bad |= check("open missing: ENOENT", open("nope", O_RDONLY) < 0 && errno == ENOENT);
+    bad |= check("rename over existing", rename("m.hard", "m.txt") == 0);
+    bad |= check("cleanup", unlink("dd/f") == 0 && rmdir("dd") == 0 && unlink("m.lnk") == 0 &&
+                                unlink("m.txt") == 0);
+    bad |= check("stdout fdstat is not seekable", lseek(1, 0, SEEK_CUR) < 0 && errno == ESPIPE);
+    bad |= check("sched_yield", sched_yield() == 0);
+    struct pollfd pfd = {.fd = 0, .events = POLLIN};
+    bad |= check("poll stdin", poll(&pfd, 1, 1000) == 1 && (pfd.revents & POLLIN));
+    bad |= check("poll timeout only", poll(NULL, 0, 20) == 0);
+    return bad;
+}
+
 static int cmd_grow(long pages)
 {
     long got = 0;
@@ -255,6 +314,8 @@ int main(int argc, char **argv)
         return cmd_files(arg[0] ? arg : ".");
     if (!strcmp(cmd, "escape"))
         return cmd_escape(arg);
+    if (!strcmp(cmd, "more"))
+        return cmd_more();
     if (!strcmp(cmd, "cat"))
         return cmd_cat(arg);
     if (!strcmp(cmd, "grow"))
