@@ -298,9 +298,11 @@ void sbx__wasm_parse_outcome(struct sbx_result *res)
 static void finish(const struct sbx_runtime *rt, const struct sbx_policy *p, struct sbx_result *res)
 {
     sbx__result_enforce(res, "wasm_engine", "%s", rt->engine);
-    if (p->wasm_max_memory_pages || !p->wasm_memory_growth)
-        sbx__result_enforce(res, "wasm_memory", "%s",
-                            rt == &sbx__runtime_wasm ? "module-rewrite" : "engine-flag");
+    const char *how = rt == &sbx__runtime_wasm ? "module-rewrite" : "engine-flag";
+    if (p->wasm_max_memory_pages)
+        sbx__result_enforce(res, "wasm_max_memory_pages", "%s", how);
+    if (!p->wasm_memory_growth)
+        sbx__result_enforce(res, "wasm_memory_growth", "%s", how);
     if (p->wasm_fuel)
         sbx__result_enforce(res, "wasm_fuel", "engine-flag");
     if (rt == &sbx__runtime_wasm)

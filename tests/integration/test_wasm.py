@@ -351,6 +351,16 @@ def test_imported_memory_capped(sbx, wasm):
     assert (r.returncode, r.out) == (0, "3\n"), r
 
 
+def test_memory_enforcement_reported(sbx, wasm):
+    r, rep = sbx.run_json("run", mod(wasm, "grow.wat"), "--max-memory-pages", "4",
+                          "--no-memory-growth")
+    assert rep["stdout"] == "0\n", r
+    assert rep["enforcement"]["wasm_max_memory_pages"] == "module-rewrite"
+    assert rep["enforcement"]["wasm_memory_growth"] == "module-rewrite"
+    r, rep = sbx.run_json("run", mod(wasm, "grow.wat"))
+    assert "wasm_max_memory_pages" not in rep["enforcement"]
+
+
 def test_initial_memory_above_cap_refused(sbx, wasm):
     r, rep = sbx.run_json("run", mod(wasm, "mem-initial-10.wat"), "--max-memory-pages", "8")
     assert r.returncode == 135 and rep["rejected"] == "memory_limit", r
