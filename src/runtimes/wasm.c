@@ -19,7 +19,7 @@
  * Preopens, the same for every engine: the workspace as "/" and "." (so both absolute and
  * relative guest paths land in it); each allowed_paths entry at its own path (read-only unless
  * PATH:rw; the bind is read-only too); each --dir HOST[::GUEST] read-write at GUEST (default:
- * HOST), "/" making it the guest's root (and ".") instead of the workspace. The module's
+ * HOST as written), "/" making it the guest's root (and ".") instead of the workspace. The module's
  * environment is exactly the policy's --env entries: nothing of the sandbox's own PATH, HOME...
  *
  * SECURITY: the engine process is sandboxed like any interpreter; the WASI host is a second

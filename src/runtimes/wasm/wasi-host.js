@@ -35,6 +35,12 @@
  *     cap, unknown import, no _start): "rusty-sandbox: wasm rejected: KIND: message", exit 135.
  *   The program can write the same text to stderr but cannot choose these exit codes, and the
  *   host's own line is always the last one; at worst a program misreports its own failure.
+ *   - a bug in this host: "rusty-sandbox: wasm host error: <stack>", exit 70.
+ *
+ * Descriptors: stdio are the process's own; a file is one host descriptor read and written at
+ * the position kept here (Node has no lseek), with O_APPEND emulated by writing at the end;
+ * a directory holds no host descriptor at all and is used by path, so node's own 19
+ * descriptors plus the module's open files are all a run needs.
  *
  * poll_oneoff: clock subscriptions sleep (Atomics.wait); fd_read/fd_write subscriptions on
  * stdio and files report ready at once (Node offers no poll(2); a read then blocks, as with
