@@ -441,7 +441,8 @@ def test_wat_error_points_at_line(sbx, wasm):
 
 @pytest.mark.parametrize("name,kind", [("invalid.wasm", "invalid_module"),
                                        ("garbage.wasm", "invalid_module"),
-                                       ("unknown-import.wat", "unknown_import")])
+                                       ("unknown-import.wat", "unknown_import"),
+                                       ("proto-import.wat", "unknown_import")])
 def test_invalid_modules_refused(sbx, wasm, name, kind):
     r, rep = sbx.run_json("run", mod(wasm, name))
     assert rep["exit_code"] == 135 and rep["rejected"] == kind, r

@@ -773,7 +773,7 @@ function makeImports(h) {
         sock_send: () => E.NOTSUP,
         sock_shutdown: () => E.NOTSUP,
     };
-    const imports = {};
+    const imports = Object.create(null); /* names come from the module: no prototype to reach */
     for (const [k, fn] of Object.entries(w)) imports[k] = wrap(fn);
     /* proc_exit must unwind, not return an errno. */
     imports.proc_exit = (code) => w.proc_exit(code >>> 0);
@@ -872,19 +872,23 @@ function load(file, cfg) {
 }
 
 function instantiate(module, memImports, host) {
-    const imports = { wasi_snapshot_preview1: makeImports(host), wasi_unstable: null };
+    /* Module and field names are the module's choice ("__proto__", "constructor"): only own
+     * properties of prototype-less objects count. */
+    const imports = Object.create(null);
+    imports.wasi_snapshot_preview1 = makeImports(host);
     imports.wasi_unstable = imports.wasi_snapshot_preview1;
     for (const m of memImports) {
         const desc = { initial: m.initial, shared: m.shared };
         if (m.maximum !== null) desc.maximum = m.maximum;
-        imports[m.module] = imports[m.module] || {};
+        if (!Object.hasOwn(imports, m.module)) imports[m.module] = Object.create(null);
         imports[m.module][m.name] = new WebAssembly.Memory(desc);
     }
     for (const imp of WebAssembly.Module.imports(module)) {
-        const ok = imports[imp.module] && imports[imp.module][imp.name] !== undefined;
+        const ok = Object.hasOwn(imports, imp.module) && Object.hasOwn(imports[imp.module], imp.name);
         if (!ok)
             throw new Rejected('unknown_import', `import "${imp.module}"."${imp.name}" ` +
-                `(${imp.kind}) is not provided (only wasi_snapshot_preview1 is)`);
+                `(${imp.kind}) is not provided: ` + (imp.module.startsWith('wasi_')
+                    ? 'not a WASI preview1 function' : 'only wasi_snapshot_preview1 is'));
     }
     let instance;
     try {
