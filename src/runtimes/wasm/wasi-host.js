@@ -229,15 +229,18 @@ function readName(s) {
     return s.b.toString('utf8', start, start + n);
 }
 
-/* Splice the edits in and fix the sizes of the sections they are in. */
+/* Splice the edits (in file order) in and fix the sizes of the sections they are in; linear in
+ * the module's size whatever the number of sections and edits. */
 function applyEdits(bytes, edits) {
     const out = [];
     const r = new Reader(bytes, 8, bytes.length);
     out.push(bytes.subarray(0, 8));
+    let ei = 0;
     while (r.p < r.end) {
         const id = r.byte(), size = r.u32(), start = r.p;
         r.skip(size);
-        const mine = edits.filter((e) => e.start >= start && e.end <= start + size);
+        const mine = [];
+        while (ei < edits.length && edits[ei].end <= start + size) mine.push(edits[ei++]);
         if (!mine.length) {
             out.push(Buffer.from([id, ...leb(size)]), bytes.subarray(start, start + size));
             continue;
@@ -361,6 +364,7 @@ class Host {
                 const target = fs.readlinkSync(host);
                 if (target.startsWith('/')) fail(E.NOTCAPABLE);
                 rest = target.split('/').concat(rest);
+                if (rest.length > MAX_PATH) fail(E.NAMETOOLONG); /* keeps the walk bounded */
                 if (isLast && trailingSlash) rest.push('');
                 continue;
             }
