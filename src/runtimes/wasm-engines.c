@@ -13,9 +13,9 @@
  *
  * (flags as in wasmtime 14+, wasmer 4, WasmEdge 0.13, WAMR 1.3 and wasm3 0.5 documentation).
  * Read-only allowed_paths are also read-only binds, so an engine without a read-only preopen
- * flag still cannot write there. Trap kinds are only recorded with the node engine (its host
- * prints the marker line wasm.c parses); a native engine's trap is a runtime_error with its own
- * message on stderr.
+ * flag still cannot write there. Trap kinds are recorded with the node engine (its host prints
+ * the line wasm.c parses) and with wasmtime (exit 134 and its "wasm trap: ..." message); with the
+ * other engines a trap is a runtime_error with the engine's own message on stderr.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -32,6 +32,8 @@ SBX_INTERNAL int sbx__wasm_engine_check(const struct sbx_runtime *e, const struc
                                         struct sbx_error *err);
 /* Fill res->trap / res->rejected from the node host's last stderr line and exit code. */
 SBX_INTERNAL void sbx__wasm_parse_outcome(struct sbx_result *res);
+/* The same from wasmtime's own exit code (134) and "wasm trap: ..." message. */
+SBX_INTERNAL void sbx__wasm_parse_wasmtime_trap(struct sbx_result *res);
 
 /* Native engines' command lines (wasm-engines.c): interp, flags, the module; the caller
  * appends the module's arguments. 0 or -errno with err. */

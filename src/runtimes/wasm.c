@@ -295,6 +295,41 @@ void sbx__wasm_parse_outcome(struct sbx_result *res)
         parse_kind(line, "rusty-sandbox: wasm rejected: ", res->rejected);
 }
 
+/* wasmtime exits 134 on a trap (and refuses proc_exit codes >= 126, so the module cannot) and
+ * prints "wasm trap: <message>" in its error chain; its messages, to our trap kinds. */
+void sbx__wasm_parse_wasmtime_trap(struct sbx_result *res)
+{
+    static const char *const kinds[][2] = {
+        {"unreachable", "unreachable"},
+        {"out of bounds memory access", "out_of_bounds_memory_access"},
+        {"integer divide by zero", "integer_divide_by_zero"},
+        {"integer overflow", "integer_overflow"},
+        {"invalid conversion to integer", "invalid_conversion_to_integer"},
+        {"call stack exhausted", "stack_overflow"},
+        {"indirect call type mismatch", "indirect_call_type_mismatch"},
+        {"out of bounds table access", "out_of_bounds_table_access"},
+        {"uninitialized element", "indirect_call_to_null"},
+        {"all fuel consumed", "out_of_fuel"},
+        {"interrupt", "interrupted"},
+    };
+    if (res->status != SBX_STATUS_RUNTIME_ERROR || res->exit_code != WASM_TRAP_EXIT ||
+        !res->err.data)
+        return;
+    const char *t = memmem(res->err.data, res->err.len, "wasm trap: ", 11);
+    if (!t)
+        return;
+    t += 11;
+    size_t left = res->err.len - (size_t)(t - res->err.data);
+    size_t line = strcspn(t, "\n");
+    line = MIN(line, left);
+    for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
+        if (memmem(t, line, kinds[i][0], strlen(kinds[i][0]))) {
+            snprintf(res->trap, sizeof(res->trap), "%s", kinds[i][1]);
+            return;
+        }
+    snprintf(res->trap, sizeof(res->trap), "unknown");
+}
+
 static void finish(const struct sbx_runtime *rt, const struct sbx_policy *p, struct sbx_result *res)
 {
     sbx__result_enforce(res, "wasm_engine", "%s", rt->engine);
@@ -307,6 +342,8 @@ static void finish(const struct sbx_runtime *rt, const struct sbx_policy *p, str
         sbx__result_enforce(res, "wasm_fuel", "engine-flag");
     if (rt == &sbx__runtime_wasm)
         sbx__wasm_parse_outcome(res);
+    else if (rt == &sbx__wasm_engine_wasmtime)
+        sbx__wasm_parse_wasmtime_trap(res);
 }
 
 /* Build-time argv for the shared "unused" build_argv slot: never called when

@@ -327,3 +327,28 @@ Test(wasm_engines, outcome_line)
             "", "");
     outcome(134, "", "", "");
 }
+
+static void wasmtime_trap(int code, const char *text, const char *trap)
+{
+    struct sbx_result *r = result_with(code, text);
+    sbx__wasm_parse_wasmtime_trap(r);
+    cr_assert_str_eq(r->trap, trap, "trap for %d '%s'", code, text);
+    free(r->err.data);
+    free(r);
+}
+
+Test(wasm_engines, wasmtime_trap_messages)
+{
+    wasmtime_trap(134,
+                  "Error: failed to run main module `m.wasm`\n\nCaused by:\n    0: failed to "
+                  "invoke command default\n    1: error while executing at wasm backtrace:\n"
+                  "    2: wasm trap: wasm `unreachable` instruction executed\n",
+                  "unreachable");
+    wasmtime_trap(134, "Caused by:\n    wasm trap: out of bounds memory access\n",
+                  "out_of_bounds_memory_access");
+    wasmtime_trap(134, "wasm trap: call stack exhausted\n", "stack_overflow");
+    wasmtime_trap(134, "wasm trap: all fuel consumed by WebAssembly\n", "out_of_fuel");
+    wasmtime_trap(134, "wasm trap: something new\n", "unknown");
+    wasmtime_trap(134, "no trap line\n", "");
+    wasmtime_trap(1, "wasm trap: integer divide by zero\n", "");
+}
