@@ -129,15 +129,14 @@ static const struct key_def keys[KEY__N] = {
     [KEY_WASM_GROWTH] = {"runtimes.wasm", "enable_memory_growth", K_BOOL, 0, 0, NULL,
                          "whether memory.grow may succeed (false: it returns -1)"},
     [KEY_WASM_PAGES] = {"runtimes.wasm", "max_memory_pages", K_INT, 1, 65536, NULL,
-                        "64 KiB pages of linear memory a module may declare or grow to (default: "
-                        "no cap)"},
+                        "64 KiB pages of linear memory a module may declare or grow to"},
     [KEY_WASM_ENGINE] = {"runtimes.wasm", "engine", K_ENUM, 0, 0, wasm_engines,
                          "WebAssembly engine; auto: a native one on PATH that can apply the "
                          "policy, else node"},
     [KEY_WASM_INTERPRETER] = {"runtimes.wasm", "interpreter", K_PATH, 0, 0, NULL,
-                              "the engine binary (node, or the native engine's)"},
+                              "the engine binary: node, or the native engine's"},
     [KEY_WASM_FUEL] = {"runtimes.wasm", "fuel", K_INT, 1, 9007199254740992.0, NULL,
-                       "instruction budget, for engines that have one (wasmtime, wasmedge)"},
+                       "instruction budget, for engines that have one: wasmtime, wasmedge"},
 };
 
 #define MAX_LIST 64
