@@ -22,6 +22,9 @@ build: $(BUILD)/build.ninja
 demo: deps build
 	$(BUILD)/rusty-sandbox run examples/hello.py
 	$(BUILD)/rusty-sandbox run examples/hello.js
+	$(BUILD)/rusty-sandbox run examples/hello.wat
+	wat2wasm examples/hello.wat -o $(BUILD)/hello.wasm
+	$(BUILD)/rusty-sandbox run $(BUILD)/hello.wasm
 
 unit: build
 	meson test -C $(BUILD) --suite unit --print-errorlogs

@@ -7,6 +7,10 @@ Measures, against the bare interpreter and against bubblewrap with comparable is
      run by run, median / p10 / p90 and the median overhead over bare;
   2. throughput: runs/s of `python3 pass.py` with 2 concurrent workers;
   3. stage breakdown: the `timings` array of `rusty-sandbox run pass.py --json`;
+  4. WebAssembly: examples/hello.wat assembled to hello.wasm, end to end in the sandbox against
+     bare `node -e 0` (and the same WASI host under plain node, to split host from sandbox), and
+     a compute-heavy module (tests/data/wasm/wasi-test.c `compute`, built with clang
+     --target=wasm32-wasi) in the sandbox against the same host script under plain node;
 and prints them beside the budget of DESIGN section 7. It is a measurement, not a test: the exit
 status is 0 even when over budget, and non-zero only when a variant cannot run at all.
 
@@ -257,7 +261,7 @@ class Bench:
             self.sbx_args.append("--allow-weaker-limits")
             self.notes.append("--as-user: rusty-sandbox runs with --allow-weaker-limits (rlimits "
                               "where no delegated cgroup exists; the enforcement map says which)")
-        self.results = {"meta": {}, "startup": {}, "throughput": {}, "stages": {}}
+        self.results = {"meta": {}, "startup": {}, "throughput": {}, "stages": {}, "wasm": {}}
         self.root = None
 
     # -- setup ---------------------------------------------------------------------------------
@@ -757,6 +761,8 @@ class Bench:
         else:
             out.append("  (no rusty-sandbox numbers to compare)")
 
+        self.report_wasm(out)
+
         if self.notes or self.failures:
             out.append("")
             out.append("Notes:")
@@ -765,6 +771,112 @@ class Bench:
             for n in self.notes:
                 out.append(f"  - {n}")
         print("\n".join(out), flush=True)
+
+    # -- 4. WebAssembly ------------------------------------------------------------------------
+
+    def wasm_build(self):
+        """hello.wasm and compute.wasm in self.files (trusted inputs from this repository, so
+        building them on the host is fine). Returns False, with a note, when tools are missing."""
+        repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        self.wasi_host = os.path.join(repo, "src", "runtimes", "wasm", "wasi-host.js")
+        wat2wasm = shutil.which("wat2wasm", path=CLEAN_PATH)
+        clang = shutil.which("clang", path=CLEAN_PATH)
+        node = shutil.which("node", path=CLEAN_PATH)
+        if not (wat2wasm and clang and node):
+            self.notes.append("wasm: needs wat2wasm (wabt), clang (wasm32-wasi) and node; skipped")
+            return False
+        hello = os.path.join(self.files, "hello.wasm")
+        compute = os.path.join(self.files, "compute.wasm")
+        for argv in ([wat2wasm, os.path.join(repo, "examples", "hello.wat"), "-o", hello],
+                     [clang, "--target=wasm32-wasi", "-O2", "-s", "-o", compute,
+                      os.path.join(repo, "tests", "data", "wasm", "wasi-test.c")]):
+            p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=120)
+            if p.returncode != 0:
+                self.notes.append(f"wasm: {' '.join(argv)} failed; skipped: "
+                                  + p.stderr.decode(errors="replace").strip()[-300:])
+                return False
+        for f in (hello, compute):
+            os.chmod(f, 0o644)
+        return True
+
+    def plain_host(self, module, args):
+        """argv of the node engine's WASI host on `module` outside the sandbox (the workspace
+        preopen becomes self.files)."""
+        cfg = json.dumps({"name": module, "env": [], "max_pages": 0, "growth": True,
+                          "preopens": [{"guest": "/", "host": self.files, "ro": False},
+                                       {"guest": ".", "host": self.files, "ro": False}]})
+        with open(self.wasi_host) as f:
+            script = f.read()
+        return self.prefix + ["node", "-e", script, "--", cfg,
+                              os.path.join(self.files, module)] + args
+
+    def alternate(self, vs, runs, label):
+        """Each variant once per round, `runs` rounds after one warm-up; summaries by key."""
+        for v in vs:
+            v.timed()
+        samples = {v.key: [] for v in vs}
+        for i in range(runs):
+            for v in vs:
+                ok, ns = v.timed()
+                if ok:
+                    samples[v.key].append(ns / 1e6)
+            if (i + 1) % max(1, runs // 4) == 0:
+                progress(f"{label}: {i + 1}/{runs} rounds")
+        return {v.key: dict(summary(samples[v.key]), argv=v.argv[:3] + ["..."]
+                            if "-e" in v.argv and len(v.argv) > 4 else v.argv)
+                for v in vs}
+
+    def wasm(self):
+        a = self.args
+        if a.wasm_runs <= 0 or not self.wasm_build():
+            return
+        sbx = self.prefix + [self.sbx_bin, "run"]
+        vs = [Variant("node -e 0", self.prefix + ["node", "-e", "0"], self.files, self.env),
+              Variant("host, plain node", self.plain_host("hello.wasm", []), self.files,
+                      self.env),
+              Variant("rusty-sandbox", sbx + ["hello.wasm", "--quiet"] + self.sbx_args,
+                      self.files, self.env)]
+        vs = self.preflight("wasm", vs)
+        if len(vs) < 3:
+            return
+        progress(f"wasm/hello: {a.wasm_runs} alternated rounds")
+        self.results["wasm"]["hello"] = self.alternate(vs, a.wasm_runs, "wasm/hello")
+        n = str(a.wasm_compute_n)
+        vs = [Variant("host, plain node", self.plain_host("compute.wasm", ["compute", n]),
+                      self.files, self.env),
+              Variant("rusty-sandbox", sbx + ["compute.wasm", "--quiet"] + self.sbx_args
+                      + ["--", "compute", n], self.files, self.env)]
+        vs = self.preflight("wasm-compute", vs)
+        if len(vs) < 2:
+            return
+        runs = max(3, a.wasm_runs // 4)
+        progress(f"wasm/compute {n}: {runs} alternated rounds")
+        self.results["wasm"]["compute"] = self.alternate(vs, runs, "wasm/compute")
+        self.results["wasm"]["compute_n"] = a.wasm_compute_n
+
+    def report_wasm(self, out):
+        w = self.results.get("wasm") or {}
+        if not w.get("hello"):
+            return
+        out.append("")
+        out.append("4. WebAssembly (node engine), wall ms")
+        rows = []
+        bare = w["hello"]["node -e 0"]["median"]
+        for key, st in w["hello"].items():
+            rows.append(["hello.wasm" if key != "node -e 0" else "node -e 0", key,
+                         fmt(st["median"]), fmt(st["p10"]), fmt(st["p90"]),
+                         fmt(st["median"] - bare, sign=True) if key != "node -e 0" else "-"])
+        comp = w.get("compute") or {}
+        plain = comp.get("host, plain node", {}).get("median")
+        for key, st in comp.items():
+            rows.append([f"compute {w['compute_n']}", key, fmt(st["median"]), fmt(st["p10"]),
+                         fmt(st["p90"]),
+                         fmt(st["median"] - plain, sign=True) if key != "host, plain node"
+                         else "-"])
+        out.append(table(["module", "variant", "median", "p10", "p90", "vs reference"], rows,
+                         "llrrrr"))
+        out.append("  reference: `node -e 0` for hello rows, the same host under plain node for "
+                   "compute rows")
 
     # -- main ----------------------------------------------------------------------------------
 
@@ -784,6 +896,7 @@ class Bench:
             self.results["stages"] = {}
             for lang in self.langs:
                 self.stages(lang)
+        self.wasm()
         self.results["meta"]["loadavg_end"] = os.getloadavg()
         self.results["meta"]["host_busy_end"] = host_busy()
         self.results["notes"] = self.notes
@@ -814,6 +927,10 @@ def main():
                     help="where the bench's temp dir goes, and with it the sandbox's TMPDIR "
                          "(workspace root); default: the system temp dir (/tmp)")
     ap.add_argument("--json", metavar="FILE", help="write the raw numbers to FILE")
+    ap.add_argument("--wasm-runs", type=int, default=20,
+                    help="WebAssembly hello rounds (20; 0 skips section 4)")
+    ap.add_argument("--wasm-compute-n", type=int, default=3000000,
+                    help="size of the compute module's sieve (3000000)")
     ap.add_argument("--sbx-args", default="--cpu-limit 10 --cpus 2",
                     help="extra options for every rusty-sandbox run, on top of the default "
                          "policy (memory, processes, file size, open files, output, tmp and "

@@ -38,6 +38,14 @@ struct sbx_bind {
     bool writable;    /* read-only unless set */
 };
 
+/* A host directory shown to a WebAssembly module as the preopened directory `guest`
+ * (`--dir HOST[::GUEST]`); read-write. `host` is absolute and canonical (no symlink, "." or
+ * ".."); guest "/" makes it the module's root instead of the workspace. */
+struct sbx_wasm_dir {
+    const char *host;
+    const char *guest;
+};
+
 /* What a refused dangerous syscall (a security event) does to the run. */
 enum sbx_violation_action {
     SBX_VIOLATION_LOG,  /* refuse it (EPERM), record a blocked_syscall event, go on */
@@ -109,6 +117,11 @@ struct sbx_policy {
                                     10..60000, default 100 */
     bool syslog;                 /* also send security events to syslog (default false) */
     bool live_registry;          /* publish the run in the live run registry (default true) */
+    /* Instruction budget, for engines that have one (not node); 0: none. */
+    uint64_t wasm_fuel;
+    /* Extra preopened directories (--dir; borrowed), at most 16. */
+    const struct sbx_wasm_dir *wasm_dirs;
+    size_t n_wasm_dirs;
 };
 
 /* Fill `policy` with the defaults. Never fails. */

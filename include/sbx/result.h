@@ -105,6 +105,12 @@ struct sbx_result {
     struct sbx_timing timings[SBX_MAX_TIMINGS];
     size_t n_timings;
 
+    /* WebAssembly: the trap that ended the module ("unreachable", "stack_overflow"...), or why
+     * the module was refused before it started ("invalid_module", "memory_limit"...); "" if
+     * none. */
+    char trap[32];
+    char rejected[32];
+
     struct sbx_error error; /* set when status is SBX_STATUS_INTERNAL_ERROR */
     bool audit_failed;      /* the policy's audit log could not be written: see audit_error */
     struct sbx_error audit_error;

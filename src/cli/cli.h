@@ -43,6 +43,7 @@ enum cli_command {
 #define CLI_MAX_ENV 256
 #define CLI_MAX_ARGS 4096
 #define CLI_MAX_SETTINGS 64
+#define CLI_MAX_DIRS 16
 
 /* A flag that sets a config key, applied after the config files. */
 struct cli_setting {
@@ -62,6 +63,9 @@ struct cli {
     size_t n_settings;
     const char *env[CLI_MAX_ENV];
     size_t n_env;
+    struct sbx_wasm_dir dirs[CLI_MAX_DIRS]; /* --dir, host resolved into dir_paths */
+    char dir_paths[CLI_MAX_DIRS][4096];
+    size_t n_dirs;
     char **args;
     size_t n_args;
     bool json, quiet, keep, timings, help, version;

@@ -113,6 +113,11 @@ static void print_summary(const struct sbx_result *r)
     if (r->status == SBX_STATUS_INTERNAL_ERROR)
         fprintf(stderr, "rusty-sandbox: %s: %s\n", sbx_stage_name(r->error.stage),
                 r->error.message);
+    if (r->trap[0])
+        fprintf(stderr, "rusty-sandbox: the WebAssembly module trapped: %s\n", r->trap);
+    if (r->rejected[0])
+        fprintf(stderr, "rusty-sandbox: the WebAssembly module was refused before it ran: %s\n",
+                r->rejected);
     for (size_t i = 0; i < r->n_events; i++)
         if (strcmp(r->events[i].type, "timeout") && strcmp(r->events[i].type, "cpu_limit"))
             fprintf(stderr, "rusty-sandbox: event %s: %s\n", r->events[i].type,
@@ -154,7 +159,7 @@ static int setup_request(struct cli *cli, struct sbx_request *req)
     req->args = (const char *const *)cli->args;
     req->n_args = cli->n_args;
     if (cli->lang && !(req->runtime = sbx_runtime_by_name(cli->lang))) {
-        cli_err("--lang: unknown runtime '%s' (known: python, javascript)", cli->lang);
+        cli_err("--lang: unknown runtime '%s' (known: python, javascript, wasm)", cli->lang);
         return EXIT_USAGE;
     }
     const struct sbx_runtime *rt = req->runtime ? req->runtime : sbx_runtime_for_file(req->file);
@@ -187,6 +192,8 @@ int cmd_run(struct cli *cli)
         return r;
     cli->policy.env = cli->env;
     cli->policy.n_env = cli->n_env;
+    cli->policy.wasm_dirs = cli->dirs;
+    cli->policy.n_wasm_dirs = cli->n_dirs;
     cli->policy.keep_workspace = cli->keep;
 
     struct live lv = {{0, 0, 0}};

@@ -3,6 +3,7 @@
  * `--` goes to the program. Each option names the commands it belongs to.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +72,30 @@ static int opt_env(struct cli *cli, const struct option_def *o, const char *v)
         return EXIT_USAGE;
     }
     cli->env[cli->n_env++] = v;
+    return 0;
+}
+
+/* --dir HOST[::GUEST] (wasmtime's convention): HOST resolved now, so the library gets the
+ * canonical path it requires (and binds exactly that). */
+static int opt_dir(struct cli *cli, const struct option_def *o, const char *v)
+{
+    const char *sep = strstr(v, "::");
+    size_t hlen = sep ? (size_t)(sep - v) : strlen(v);
+    char host[PATH_MAX];
+    if (cli->n_dirs >= CLI_MAX_DIRS) {
+        cli_err("--%s: at most %d directories", o->name, CLI_MAX_DIRS);
+        return EXIT_USAGE;
+    }
+    if (hlen == 0 || hlen >= sizeof(host) || (sep && !sep[2]))
+        return bad_value(o->name, v, "HOST_DIR or HOST_DIR::GUEST_PATH");
+    snprintf(host, sizeof(host), "%.*s", (int)hlen, v);
+    if (!realpath(host, cli->dir_paths[cli->n_dirs])) {
+        cli_err("--%s: '%s': %s", o->name, host, strerror(errno));
+        return EXIT_USAGE;
+    }
+    cli->dirs[cli->n_dirs].host = cli->dir_paths[cli->n_dirs];
+    cli->dirs[cli->n_dirs].guest = sep ? sep + 2 : v; /* as written, as wasmtime does */
+    cli->n_dirs++;
     return 0;
 }
 
@@ -150,6 +175,21 @@ static const struct option_def options[] = {
     {"stdin", "FILE", RUN, "feed FILE to the program's stdin (default: this stdin)", opt_string,
      NULL, NULL},
     {"env", "K=V", RUN, "set a variable for the program (repeatable)", opt_env, NULL, NULL},
+    {"dir", "HOST[::GUEST]", RUN,
+     "WebAssembly: preopen host directory HOST read-write as GUEST (default: HOST as written); "
+     "GUEST / "
+     "makes it the module's root instead of the workspace (repeatable)",
+     opt_dir, NULL, NULL},
+    {"wasm-engine", "NAME", RC,
+     "WebAssembly engine: auto (default), node, wasmtime, wasmer, wasmedge, iwasm, wasm3",
+     K("runtimes.wasm.engine")},
+    {"max-memory-pages", "N", RC,
+     "WebAssembly: 64 KiB pages of linear memory a module may declare or grow to",
+     K("runtimes.wasm.max_memory_pages")},
+    {"no-memory-growth", NULL, RC, "WebAssembly: memory.grow fails (returns -1)", opt_key,
+     "runtimes.wasm.enable_memory_growth", "false"},
+    {"fuel", "N", RC, "WebAssembly: instruction budget, for engines that have one",
+     K("runtimes.wasm.fuel")},
     {"lang", "NAME", RUN, "runtime to use instead of guessing from the extension", opt_string, NULL,
      NULL},
     {"interpreter", "PATH", RUN, "interpreter binary to use (absolute path)", opt_string, NULL,
@@ -299,7 +339,8 @@ void cli_print_roff_options(void)
 
 void cli_print_help(enum cli_command command)
 {
-    printf("rusty-sandbox %s: run untrusted Python and JavaScript programs in a sandbox\n\n",
+    printf("rusty-sandbox %s: run untrusted Python, JavaScript and WebAssembly programs in a "
+           "sandbox\n\n",
            sbx_version());
     printf("Usage:\n"
            "  rusty-sandbox run FILE [OPTIONS] [-- ARGS...]   run FILE in the sandbox\n"

@@ -72,6 +72,7 @@ enum key_id {
     KEY_WASM_PAGES,
     KEY_WASM_ENGINE,
     KEY_WASM_INTERPRETER,
+    KEY_WASM_FUEL,
     KEY_EVENTS_FILE,
     KEY_METRICS_FILE,
     KEY_SAMPLE_INTERVAL,
@@ -133,13 +134,16 @@ static const struct key_def keys[KEY__N] = {
     [KEY_JS_MODULES] = {"runtimes.javascript", "modules_path", K_PATH, 0, 0, NULL,
                         "vendored modules, read-only inside and on NODE_PATH"},
     [KEY_WASM_GROWTH] = {"runtimes.wasm", "enable_memory_growth", K_BOOL, 0, 0, NULL,
-                         "whether memory.grow may succeed (stored for the WebAssembly runtime)"},
+                         "whether memory.grow may succeed (false: it returns -1)"},
     [KEY_WASM_PAGES] = {"runtimes.wasm", "max_memory_pages", K_INT, 1, 65536, NULL,
-                        "64 KiB pages of linear memory (stored for the WebAssembly runtime)"},
+                        "64 KiB pages of linear memory a module may declare or grow to"},
     [KEY_WASM_ENGINE] = {"runtimes.wasm", "engine", K_ENUM, 0, 0, wasm_engines,
-                         "WebAssembly engine (stored for the WebAssembly runtime)"},
+                         "WebAssembly engine; auto: a native one on PATH that can apply the "
+                         "policy, else node"},
     [KEY_WASM_INTERPRETER] = {"runtimes.wasm", "interpreter", K_PATH, 0, 0, NULL,
-                              "engine binary (stored for the WebAssembly runtime)"},
+                              "the engine binary: node, or the native engine's"},
+    [KEY_WASM_FUEL] = {"runtimes.wasm", "fuel", K_INT, 1, 9007199254740992.0, NULL,
+                       "instruction budget, for engines that have one: wasmtime, wasmedge"},
     [KEY_EVENTS_FILE] = {"telemetry", "events_file", K_PATH, 0, 0, NULL,
                          "append the run's events as JSON lines to this file (\"-\": stderr)"},
     [KEY_METRICS_FILE] = {"telemetry", "metrics_file", K_PATH, 0, 0, NULL,
@@ -753,6 +757,8 @@ const char *sbx_config_interpreter(const struct sbx_config *c, const char *runti
         return c->v[KEY_PY_INTERPRETER].s;
     if (!strcmp(runtime, "javascript"))
         return c->v[KEY_JS_INTERPRETER].s;
+    if (!strcmp(runtime, "wasm"))
+        return c->v[KEY_WASM_INTERPRETER].s;
     return NULL;
 }
 
@@ -900,6 +906,7 @@ int sbx_config_policy(struct sbx_config *c, struct sbx_policy *p, struct sbx_err
     p->sample_interval_ms = (uint32_t)v[KEY_SAMPLE_INTERVAL].i;
     p->syslog = v[KEY_SYSLOG].b;
     p->live_registry = v[KEY_LIVE_REGISTRY].b;
+    p->wasm_fuel = v[KEY_WASM_FUEL].set ? (uint64_t)v[KEY_WASM_FUEL].i : 0;
     return sbx_policy_validate(p, err);
 }
 

@@ -201,6 +201,10 @@ char *sbx_result_to_json(const struct sbx_result *r)
                         r->interpreter_version[0] ? json_string(r->interpreter_version)
                                                   : json_null());
     json_object_set_new(o, "runtime", rt);
+    if (r->trap[0])
+        json_object_set_new(o, "trap", json_string(r->trap));
+    if (r->rejected[0])
+        json_object_set_new(o, "rejected", json_string(r->rejected));
     json_object_set_new(o, "file", text(r->file, strlen(r->file)));
     json_object_set_new(o, "workspace",
                         r->workspace[0] ? text(r->workspace, strlen(r->workspace)) : json_null());

@@ -28,6 +28,7 @@
 #define SBX_MAX_PROGRAM_BYTES (64u * 1024u * 1024u)
 #define SBX_MAX_ARGS 4096
 #define SBX_MAX_BINDS 64
+#define SBX_MAX_RUNTIME_BINDS 16 /* a runtime's own extra binds (WebAssembly --dir) */
 
 const char *sbx_version(void)
 {
@@ -103,12 +104,14 @@ static int build_env(const struct sbx_policy *p, const struct sbx_runtime *rt, s
     return 0;
 }
 
-static int build_argv(const struct sbx_runtime *rt, const char *interp, const char *name,
-                      const struct sbx_request *req, struct sbx_strv *argv)
+static int build_argv(const struct sbx_runtime *rt, const struct sbx_policy *p, const char *interp,
+                      const char *name, const struct sbx_request *req, struct sbx_strv *argv,
+                      struct sbx_error *err)
 {
     char inside[PATH_MAX];
     snprintf(inside, sizeof(inside), "/work/%s", name);
-    int r = rt->build_argv(interp, inside, argv);
+    int r = rt->build_argv_policy ? rt->build_argv_policy(p, interp, inside, argv, err)
+                                  : rt->build_argv(interp, inside, argv);
     for (size_t i = 0; r == 0 && i < req->n_args; i++)
         r = sbx__strv_push(argv, req->args[i]);
     return r;
@@ -125,7 +128,7 @@ struct run_ctx {
     int program_fd;
     char base_path[PATH_MAX];
     char scratch_path[PATH_MAX];
-    struct sbx_bind binds[SBX_MAX_BINDS + 1];
+    struct sbx_bind binds[SBX_MAX_BINDS + 1 + SBX_MAX_RUNTIME_BINDS];
     size_t n_binds;
 };
 
@@ -144,13 +147,16 @@ static int check_request(struct run_ctx *c, struct sbx_error *err)
     if (!c->rt) {
         const char *dot = strrchr(c->req->file, '.');
         return sbx__error(err, SBX_ERR_UNSUPPORTED, SBX_STAGE_RUNTIME, 0,
-                          "'%s': no runtime for %s%s%s files (supported: .py, .js, .mjs, .cjs; "
+                          "'%s': no runtime for %s%s%s files (supported: .py, .js, .mjs, .cjs, "
+                          ".wasm, .wat; "
                           "or choose one with --lang)",
                           c->req->file, dot && !strchr(dot, '/') ? "'" : "",
                           dot && !strchr(dot, '/') ? dot : "extension-less",
                           dot && !strchr(dot, '/') ? "'" : "");
     }
     const struct sbx_policy *p = c->policy;
+    if (c->rt->select && (r = c->rt->select(c->rt, p, c->req->interpreter, &c->rt, err)) < 0)
+        return r;
     if (p->max_open_files && p->max_open_files < c->rt->min_open_files)
         return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_POLICY, 0,
                           "max open files: %llu is below what the %s runtime needs to start "
@@ -170,6 +176,16 @@ static int check_request(struct run_ctx *c, struct sbx_error *err)
     const char *pkgs = c->rt->packages_path(p);
     if (pkgs)
         c->binds[c->n_binds++] = (struct sbx_bind){.path = pkgs, .writable = false};
+    if (p->n_wasm_dirs && !c->rt->extra_binds)
+        return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_POLICY, 0,
+                          "--dir: only WebAssembly modules (.wasm, .wat) take preopened "
+                          "directories; use allowed_paths for %s",
+                          c->rt->name);
+    if (c->rt->extra_binds) {
+        if ((r = c->rt->extra_binds(p, c->binds + c->n_binds, SBX_MAX_RUNTIME_BINDS, err)) < 0)
+            return r;
+        c->n_binds += (size_t)r;
+    }
     if ((c->program_fd = open_program(c->req->file, err)) < 0)
         return c->program_fd;
     return sbx_interpreter_resolve(c->rt, c->req->interpreter, NULL, &c->interp, err);
@@ -225,6 +241,9 @@ static struct sbx_result *new_result(struct run_ctx *c)
     res->limits.node_modules_path = NULL;
     res->limits.events_file = NULL;
     res->limits.metrics_file = NULL;
+    res->limits.wasm_engine = NULL;
+    res->limits.wasm_dirs = NULL;
+    res->limits.n_wasm_dirs = 0;
     snprintf(res->runtime_name, sizeof(res->runtime_name), "%s", c->rt->name);
     snprintf(res->interpreter, sizeof(res->interpreter), "%s", c->interp.path);
     snprintf(res->file, sizeof(res->file), "%s", c->req->file);
@@ -311,9 +330,12 @@ int sbx_run(const struct sbx_policy *policy, const struct sbx_request *req, stru
     if (r >= 0)
         r = stage_workspace(&c, err);
     if (r >= 0 &&
-        ((r = build_argv(c.rt, c.interp.path, program_name(req->file), req, &c.argv)) < 0 ||
-         (r = build_env(policy, c.rt, &c.env)) < 0))
-        sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_RUNTIME, -r, "building argv and environment");
+        (r = build_argv(c.rt, policy, c.interp.path, program_name(req->file), req, &c.argv, err)) <
+            0 &&
+        !c.rt->build_argv_policy) /* that hook fills err itself */
+        sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_RUNTIME, -r, "building argv");
+    if (r >= 0 && (r = build_env(policy, c.rt, &c.env)) < 0)
+        sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_RUNTIME, -r, "building the environment");
     if (r >= 0 && !(res = new_result(&c)))
         r = sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_RUNTIME, ENOMEM, "allocating the result");
     if (r >= 0) {
@@ -321,6 +343,8 @@ int sbx_run(const struct sbx_policy *policy, const struct sbx_request *req, stru
         sbx__interpreter_version_cached(c.rt, &c.interp, c.ws.scratch_fd, res->interpreter_version);
         sbx__tel_run_started(tel, res);
         r = launch(&c, t0, tel, res, err);
+        if (r >= 0 && c.rt->finish)
+            c.rt->finish(c.rt, policy, res);
     }
     if (r < 0) {
         sbx_result_free(res);

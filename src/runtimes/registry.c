@@ -6,6 +6,7 @@
 static const struct sbx_runtime *const runtimes[] = {
     &sbx__runtime_python,
     &sbx__runtime_javascript,
+    &sbx__runtime_wasm,
 };
 
 size_t sbx_runtime_count(void)

@@ -65,6 +65,7 @@ DEFAULTS = {
     "telemetry.sample_interval_ms": 100,
     "telemetry.syslog": False,
     "telemetry.live_registry": True,
+    "runtimes.wasm.fuel": None,
 }
 
 
@@ -274,6 +275,7 @@ def all_keys_setup(sbx):
         "telemetry.sample_interval_ms": 250,
         "telemetry.syslog": True,
         "telemetry.live_registry": False,
+        "runtimes.wasm.fuel": 1000000,
     }
     return cfg, text, want
 
@@ -354,6 +356,10 @@ def test_flags_set_their_keys(sbx):
         "--workspace-size": ("12", 12),
         "--telemetry": ("-", "-"),
         "--metrics-file": ("/tmp/sbx-flag-metrics.prom", "/tmp/sbx-flag-metrics.prom"),
+        "--wasm-engine": ("node", "node"),
+        "--max-memory-pages": ("64", 64),
+        "--no-memory-growth": (None, False),
+        "--fuel": ("1000", 1000),
     }
     mapping = flag_keys(sbx)
     assert sorted(mapping) == sorted(values), "a flag that sets a key is not covered here"

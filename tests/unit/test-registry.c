@@ -78,6 +78,11 @@ Test(registry, for_file_by_extension)
     cr_assert_eq(sbx_runtime_for_file("a.mjs"), javascript);
     cr_assert_eq(sbx_runtime_for_file("a.cjs"), javascript);
     cr_assert_eq(sbx_runtime_for_file("archive.tar.py"), python);
+    const struct sbx_runtime *wasm = sbx_runtime_by_name("wasm");
+    cr_assert_not_null(wasm);
+    cr_assert_eq(sbx_runtime_for_file("m.wasm"), wasm);
+    cr_assert_eq(sbx_runtime_for_file("/x/m.wat"), wasm);
+    cr_assert_null(sbx_runtime_for_file("m.WASM"));
     cr_assert_eq(sbx_runtime_for_file("x.py.js"), javascript);
     cr_assert_eq(sbx_runtime_for_file("..py"), python); /* a file named ".", then ".py" */
     cr_assert_eq(sbx_runtime_for_file("dir/.hidden.py"), python);
