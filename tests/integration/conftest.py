@@ -351,6 +351,8 @@ class Sandbox:
             "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
             "LANG": "C.UTF-8",
             "TMPDIR": str(self.session.tmp),
+            # the live run registry of this test alone (made 0700 by the CLI as the caller)
+            "RUSTY_SANDBOX_RUNTIME_DIR": str(self.session.tmp / ("live-" + self.scratch.name)),
         }
         env.update(extra or {})
         return env
