@@ -561,3 +561,4 @@ def test_unsafe_registry_dir_disables_publishing_but_not_the_run(sbx):
     r = sbx.run("run", sbx.prog("hello.py"))
     assert r.returncode == 0 and r.out == "hello from python\n", r
     assert os.listdir(d) == []
+    assert "warning: telemetry: live run registry '%s' is not private" % d in r.err, r.err
