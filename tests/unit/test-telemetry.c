@@ -359,10 +359,16 @@ Test(jsonl, full_pipe_never_blocks_and_drops_are_counted)
     if (pid == 0) {
         close(p[1]); /* the write ends: EOF once the parent closes its own */
         close(j.fd);
+        /* Everything arrives, in whole lines of 1000 'x'. */
         char b[65536];
-        while (read(p[0], b, sizeof(b)) > 0)
-            ;
-        _exit(0);
+        size_t total = 0, col = 0;
+        int bad = 0;
+        for (ssize_t n; (n = read(p[0], b, sizeof(b))) > 0;)
+            for (ssize_t i = 0; i < n; i++, total++) {
+                bad |= col == 1000 ? b[i] != '\n' : b[i] != 'x';
+                col = col == 1000 ? 0 : col + 1;
+            }
+        _exit(!bad && total == 200 * 1001 ? 0 : 1);
     }
     close(p[0]);
     cr_assert_eq(sbx__jsonl_flush(&j, 5000), 0);
@@ -371,6 +377,7 @@ Test(jsonl, full_pipe_never_blocks_and_drops_are_counted)
     close(p[1]);
     int status;
     waitpid(pid, &status, 0);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "lines lost or split");
 }
 
 Test(jsonl, nobody_reads_flush_gives_up)
