@@ -2,9 +2,10 @@
  * The JSON lines sink: one event per line, appended to a file (O_APPEND, created 0600) or
  * written to the caller's stderr ("-").
  *
- * It never blocks the supervisor for long. A regular file is written directly (line by line:
- * concurrent runs appending to the same file never interleave inside a line, as each line is
- * one write on an O_APPEND descriptor). For stderr the sink opens its OWN file description
+ * It never blocks the supervisor for long. A regular file is written directly (every write
+ * holds whole lines on an O_APPEND descriptor, so concurrent runs appending to one file never
+ * interleave inside a line). A pipe gets one line per write, which the kernel takes whole or
+ * not at all when it fits in PIPE_BUF. For stderr the sink opens its OWN file description
  * (/proc/self/fd/2) and makes that one non-blocking, so the caller's descriptor, shared with
  * its shell or parent, keeps its flags; a socket is written with send(MSG_DONTWAIT). What a
  * slow or full pipe does not take now waits in a capped buffer (16 MiB) and goes out on the
@@ -92,7 +93,14 @@ static int drain(struct sbx__jsonl *j)
             break;
         }
         size_t chunk = j->len - off;
-        if (!j->use_send && !(fcntl(j->fd, F_GETFL) & O_NONBLOCK) && !j->regular && chunk > 4096)
+        if (!j->regular) {
+            /* One line per write: a pipe takes a write of up to PIPE_BUF bytes whole or not
+             * at all, so a line that fits is never split by whatever else writes to the same
+             * stream (the program's stderr forwarded by the CLI). */
+            const char *nl = memchr(j->pending + off, '\n', chunk);
+            chunk = nl ? (size_t)(nl - (j->pending + off)) + 1 : chunk;
+        }
+        if (!j->use_send && !j->regular && chunk > 4096 && !(fcntl(j->fd, F_GETFL) & O_NONBLOCK))
             chunk = 4096; /* a shared blocking pipe: poll promised room for one page */
         ssize_t n = j->use_send ? send(j->fd, j->pending + off, chunk, MSG_DONTWAIT | MSG_NOSIGNAL)
                                 : write(j->fd, j->pending + off, chunk);

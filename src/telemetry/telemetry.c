@@ -214,12 +214,16 @@ void sbx__tel_run_finished(struct sbx__tel *t, struct sbx_result *res, const str
     int r = sbx__live_finish(t->live, res);
     if (r < 0)
         report(res, "writing the live run registry", -r);
-    if (t->policy->live_registry && !t->live && t->live_error != -EPERM) {
+    if (t->policy->live_registry && !t->live) {
         char dir[PATH_MAX];
         if (sbx__live_dir_path(dir, sizeof(dir)) < 0)
             snprintf(dir, sizeof(dir), "?");
-        snprintf(what, sizeof(what), "live run registry '%.200s' unusable", dir);
-        report(res, what, -t->live_error);
+        /* SECURITY: a directory someone else made (a /tmp squatter) is never used */
+        snprintf(what, sizeof(what), "live run registry '%.200s' %s; the run was not published",
+                 dir,
+                 t->live_error == -EPERM ? "is not private (another user's, or writable by others)"
+                                         : "is unusable");
+        report(res, what, t->live_error == -EPERM ? 0 : -t->live_error);
     }
     if (t->policy->syslog && t->syslog_fd < 0)
         report(res, "syslog socket (/dev/log) unavailable", 0);

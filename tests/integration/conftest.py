@@ -242,7 +242,8 @@ class Session:
                 mode, r.stderr.decode(errors="replace").strip())
         # A real run. Refused for want of a writable cgroup: retry with the documented fallback.
         hello = [str(self.bin), "run", str(self.programs / "hello.py"), "--quiet"]
-        env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "TMPDIR": str(self.tmp)}
+        env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "TMPDIR": str(self.tmp),
+               "RUSTY_SANDBOX_RUNTIME_DIR": str(self.tmp / ("live-probe-" + mode))}
         r = subprocess.run(prefix + hello, capture_output=True, timeout=60, cwd="/", env=env,
                            stdin=subprocess.DEVNULL)
         err = r.stderr.decode(errors="replace").strip()
@@ -351,6 +352,8 @@ class Sandbox:
             "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
             "LANG": "C.UTF-8",
             "TMPDIR": str(self.session.tmp),
+            # the live run registry of this test alone (made 0700 by the CLI as the caller)
+            "RUSTY_SANDBOX_RUNTIME_DIR": str(self.session.tmp / ("live-" + self.scratch.name)),
         }
         env.update(extra or {})
         return env

@@ -392,6 +392,11 @@ static int setup_tick(struct sup *s)
         s->cpu_kill_us = (uint64_t)((p->cpu_time_limit_s + grace) * 1e6);
         interval_ns = 10 * 1000 * 1000;
     }
+    /* Telemetry sampling at least this often reads the cgroup anyway (take_sample): no
+     * second timer for the same reading. */
+    if (!s->cpu_kill_us && sbx__tel_wants_samples(s->l->tel) &&
+        sbx__tel_sample_interval_ms(s->l->tel) * 1000000l <= interval_ns)
+        return 0;
     s->tick = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
     if (s->tick < 0)
         return -errno;
