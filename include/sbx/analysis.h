@@ -76,6 +76,18 @@ SBX_API int sbx_analyze_buffer(const char *language, const void *data, size_t le
 
 SBX_API void sbx_analysis_free(struct sbx_analysis *analysis);
 
+/* The analysis as one JSON object {file, language, findings[], elapsed_us, syntax_error,
+ * blocks, findings_dropped} (malloc'd, caller frees), or NULL on allocation failure. `file` is
+ * only echoed (NULL: null). */
+SBX_API char *sbx_analysis_to_json(const struct sbx_analysis *analysis, const char *file);
+
+/* Whether `id` names a rule: 0 if known, -ENOENT if it has a rule id's shape but no such rule
+ * exists, -EINVAL if it is not shaped like a rule id (LANG-FAMILY-NNN). */
+SBX_API int sbx_analysis_rule_check(const char *id);
+
+/* "warn", "block", "off". */
+SBX_API const char *sbx_analysis_mode_name(enum sbx_analysis_mode mode);
+
 /* "info", "low", "medium", "high", "critical". */
 SBX_API const char *sbx_severity_name(enum sbx_severity severity);
 /* Parse one of the names above; 0 or -EINVAL. */

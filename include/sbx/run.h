@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 
+#include "analysis.h"
 #include "error.h"
 #include "policy.h"
 #include "result.h"
@@ -36,6 +37,9 @@ struct sbx_request {
                                 one siginfo is read from it into the result's cancel_signal */
     sbx_output_fn on_output; /* NULL: output is only captured */
     void *userdata;
+    /* Called once with the static analysis (policy analysis mode warn or block) after it is
+     * done and before the program starts or is refused; the analysis is only borrowed. */
+    void (*on_analysis)(void *userdata, const struct sbx_analysis *analysis);
 };
 
 SBX_API void sbx_request_init(struct sbx_request *req);

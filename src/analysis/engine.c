@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "analysis/analysis.h"
+#include "analysis/python-rules.h"
 #include "core/errors.h"
 #include "sbx/runtime.h"
 #include "util/cleanup.h"
@@ -342,4 +343,74 @@ int sbx_analyze_file(const char *path, const struct sbx_runtime *rt,
     if (r < 0)
         return r;
     return sbx_analyze_buffer(lang, buf, len, policy, ret, err);
+}
+
+/* Read callback for sbx__pread_each: append to a buffer sized from fstat, refusing growth. */
+struct fd_buf {
+    char *data;
+    size_t len, cap;
+};
+
+static int append_chunk(void *ud, const char *buf, size_t len)
+{
+    struct fd_buf *b = ud;
+    if (len > b->cap - b->len)
+        return -EFBIG;
+    memcpy(b->data + b->len, buf, len);
+    b->len += len;
+    return 0;
+}
+
+int sbx__analyze_fd(int fd, const char *language, const struct sbx_policy *policy,
+                    struct sbx_analysis **ret, struct sbx_error *err)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return sbx__error_errno(err, SBX_STAGE_RUNTIME, "analysis: fstat");
+    if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > SBX_ANALYSIS_MAX_BYTES)
+        return sbx__error(err, SBX_ERR_INPUT, SBX_STAGE_RUNTIME, 0,
+                          "analysis: the program is not a regular file of at most 64 MiB");
+    _cleanup_free_ char *data = malloc((size_t)st.st_size + 1);
+    if (!data)
+        return sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_RUNTIME, ENOMEM, "analysis");
+    struct fd_buf b = {.data = data, .cap = (size_t)st.st_size};
+    int r = sbx__pread_each(fd, append_chunk, &b);
+    if (r < 0)
+        return sbx__error(err, SBX_ERR_INPUT, SBX_STAGE_RUNTIME, -r,
+                          "analysis: reading the program");
+    return sbx_analyze_buffer(language, data, b.len, policy, ret, err);
+}
+
+/* Rule ids: LANG-FAMILY-NNN, upper-case letters and three digits. */
+static bool rule_shaped(const char *id)
+{
+    const char *p = id;
+    for (int part = 0; part < 2; part++) {
+        const char *start = p;
+        while (*p >= 'A' && *p <= 'Z')
+            p++;
+        if (p == start || *p++ != '-')
+            return false;
+    }
+    for (int i = 0; i < 3; i++)
+        if (p[i] < '0' || p[i] > '9')
+            return false;
+    return p[3] == '\0';
+}
+
+int sbx_analysis_rule_check(const char *id)
+{
+    if (!id || !rule_shaped(id))
+        return -EINVAL;
+    if (!strncmp(id, "PY-", 3)) {
+        for (size_t i = 0; i < sbx__py_n_rules; i++)
+            if (!strcmp(sbx__py_rules[i]->id, id))
+                return 0;
+        return -ENOENT;
+    }
+    /* JS- and WASM- rules live in their analysers' tables; until those register here, a
+     * well-shaped id of those languages is accepted. */
+    if (!strncmp(id, "JS-", 3) || !strncmp(id, "WASM-", 5))
+        return 0;
+    return -ENOENT;
 }

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "analysis/analysis.h"
 #include "core/audit.h"
 #include "core/errors.h"
 #include "platform/platform.h"
@@ -126,6 +127,8 @@ struct run_ctx {
     char scratch_path[PATH_MAX];
     struct sbx_bind binds[SBX_MAX_BINDS + 1];
     size_t n_binds;
+    struct sbx_analysis *analysis; /* moved into the result */
+    uint64_t analysed_ns;
 };
 
 /* Everything that can be refused before anything on the host changes. */
@@ -172,6 +175,37 @@ static int check_request(struct run_ctx *c, struct sbx_error *err)
     if ((c->program_fd = open_program(c->req->file, err)) < 0)
         return c->program_fd;
     return sbx_interpreter_resolve(c->rt, c->req->interpreter, NULL, &c->interp, err);
+}
+
+/*
+ * Static analysis of the program, read from the fd that will be copied into the workspace.
+ * SECURITY: in block mode a failed analysis refuses the run (fail closed); in warn mode the run
+ * goes on without one. A language without an analyser is not analysed.
+ */
+static int analyse(struct run_ctx *c, struct sbx_error *err)
+{
+    const struct sbx_policy *p = c->policy;
+    if (p->analysis_mode == SBX_ANALYSIS_OFF)
+        return 0;
+    const char *lang = c->rt->name;
+    if (strcmp(lang, "python") && strcmp(lang, "javascript") && strcmp(lang, "wasm"))
+        return 0;
+    struct sbx_error aerr = {0};
+    int r = sbx__analyze_fd(c->program_fd, lang, p, &c->analysis, &aerr);
+    if (r < 0 && p->analysis_mode == SBX_ANALYSIS_BLOCK) {
+        if (err)
+            *err = aerr;
+        return r;
+    }
+    c->analysed_ns = sbx__now_ns();
+    if (c->analysis && c->req->on_analysis)
+        c->req->on_analysis(c->req->userdata, c->analysis);
+    return 0;
+}
+
+static bool blocked(const struct run_ctx *c)
+{
+    return c->policy->analysis_mode == SBX_ANALYSIS_BLOCK && c->analysis && c->analysis->blocks;
 }
 
 static const char *program_name(const char *file)
@@ -222,6 +256,8 @@ static struct sbx_result *new_result(struct run_ctx *c)
     res->limits.scratch_root = NULL;
     res->limits.python_packages_path = NULL;
     res->limits.node_modules_path = NULL;
+    res->limits.allow_rules = NULL;
+    res->limits.n_allow_rules = 0;
     snprintf(res->runtime_name, sizeof(res->runtime_name), "%s", c->rt->name);
     snprintf(res->interpreter, sizeof(res->interpreter), "%s", c->interp.path);
     snprintf(res->file, sizeof(res->file), "%s", c->req->file);
@@ -259,6 +295,20 @@ static int launch(struct run_ctx *c, uint64_t t0, struct sbx_result *res, struct
     return r;
 }
 
+/* The result of a run that analysis refused: nothing was created on the host, nothing ran. */
+static struct sbx_result *blocked_result(struct run_ctx *c, uint64_t t0)
+{
+    sbx__random_id(c->ws.id);
+    struct sbx_result *res = new_result(c);
+    if (!res)
+        return NULL;
+    res->status = SBX_STATUS_BLOCKED;
+    res->analysis = TAKE_PTR(c->analysis);
+    sbx__result_timing(res, "analysed", c->analysed_ns, t0);
+    res->wall_time_us = (sbx__now_ns() - t0) / 1000;
+    return res;
+}
+
 static void finish(struct run_ctx *c, struct sbx_result *res, uint64_t t0)
 {
     int keep = c->policy->keep_workspace && res;
@@ -279,6 +329,7 @@ static void finish(struct run_ctx *c, struct sbx_result *res, uint64_t t0)
     }
     if (c->program_fd >= 0)
         close(c->program_fd);
+    sbx_analysis_free(TAKE_PTR(c->analysis));
     sbx__strv_done(&c->argv);
     sbx__strv_done(&c->env);
 }
@@ -297,18 +348,27 @@ int sbx_run(const struct sbx_policy *policy, const struct sbx_request *req, stru
     struct sbx__audit audit = {.fd = -1};
     int r = check_request(&c, err);
     if (r >= 0)
+        r = analyse(&c, err);
+    if (r >= 0)
         r = sbx__audit_open(policy, c.program_fd, &audit, err);
-    if (r >= 0)
+    if (r >= 0 && blocked(&c) && !(res = blocked_result(&c, t0)))
+        r = sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_RUNTIME, ENOMEM, "allocating the result");
+    if (r >= 0 && !res)
         r = SBX_BACKEND->prepare(&c.id, err);
-    if (r >= 0)
+    if (r >= 0 && !res)
         r = stage_workspace(&c, err);
-    if (r >= 0 &&
+    if (r >= 0 && !res &&
         ((r = build_argv(c.rt, c.interp.path, program_name(req->file), req, &c.argv)) < 0 ||
          (r = build_env(policy, c.rt, &c.env)) < 0))
         sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_RUNTIME, -r, "building argv and environment");
-    if (r >= 0 && !(res = new_result(&c)))
+    if (r >= 0 && res) {
+        /* blocked: nothing to launch */
+    } else if (r >= 0 && !(res = new_result(&c))) {
         r = sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_RUNTIME, ENOMEM, "allocating the result");
-    if (r >= 0) {
+    } else if (r >= 0) {
+        if (c.analysis)
+            sbx__result_timing(res, "analysed", c.analysed_ns, t0);
+        res->analysis = TAKE_PTR(c.analysis);
         sbx__result_timing(res, "workspace_ready", sbx__now_ns(), t0);
         sbx__interpreter_version_cached(c.rt, &c.interp, c.ws.scratch_fd, res->interpreter_version);
         r = launch(&c, t0, res, err);
