@@ -91,6 +91,10 @@ RULE(sbx__py_obf_decoded, "PY-OBF-004", OBF, CRITICAL, "executes decoded or asse
 RULE(sbx__py_obf_namespace, "PY-OBF-005", OBF, MEDIUM,
      "looks up a name through a namespace dictionary",
      "use the name directly; globals()[...], vars()[...] and sys.modules[...] hide what is used");
+RULE(sbx__py_obf_too_deep, "PY-OBF-007", OBF, HIGH,
+     "nests brackets or statements too deeply to analyse reliably",
+     "no valid Python program nests this deep (CPython allows 200 brackets); it was analysed in "
+     "pieces, so findings may be missing");
 RULE(sbx__py_obf_getattr_module, "PY-OBF-006", OBF, HIGH,
      "looks up an attribute of a dangerous module by a computed name",
      "call the function directly so the analysis can see it");
@@ -124,6 +128,7 @@ const struct sbx__rule *const sbx__py_rules[] = {
     &sbx__py_obf_decoded,
     &sbx__py_obf_namespace,
     &sbx__py_obf_getattr_module,
+    &sbx__py_obf_too_deep,
 };
 const size_t sbx__py_n_rules = sizeof(sbx__py_rules) / sizeof(sbx__py_rules[0]);
 
@@ -302,7 +307,7 @@ static bool name_matches(const char *pattern, const char *name)
 {
     size_t n = strlen(pattern);
     if (n && pattern[n - 1] == '*')
-        return !strncmp(pattern, name, n - 1) && name[n - 1] != '\0';
+        return !strncmp(pattern, name, n - 1);
     return !strcmp(pattern, name);
 }
 

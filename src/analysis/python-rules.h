@@ -60,6 +60,6 @@ SBX_INTERNAL extern const size_t sbx__py_n_rules;
 SBX_INTERNAL extern const struct sbx__rule sbx__py_exec_shell, sbx__py_fs_read, sbx__py_fs_write,
     sbx__py_fs_destructive, sbx__py_import_dynamic, sbx__py_import_star, sbx__py_eval_computed,
     sbx__py_eval_constant, sbx__py_obf_getattr, sbx__py_obf_getattr_module, sbx__py_obf_builtins,
-    sbx__py_obf_internals, sbx__py_obf_decoded, sbx__py_obf_namespace;
+    sbx__py_obf_internals, sbx__py_obf_decoded, sbx__py_obf_namespace, sbx__py_obf_too_deep;
 
 #endif

@@ -41,6 +41,12 @@ const TSLanguage *tree_sitter_python(void);
 #define BIND_SLOTS 4096 /* power of two */
 #define BIND_MAX (BIND_SLOTS * 3 / 4)
 #define STAR_MAX 16
+/* SECURITY: tree-sitter 0.20.7 frees an invalid pointer when more than 65535 constructs are left
+ * open on its parse stack (70,000 unclosed '[' or `if x: ` repeated on one line). Inputs that
+ * could get near that are parsed in pieces smaller than 64 KiB, which cannot hold that many
+ * tokens, and get PY-OBF-007. */
+#define NESTING_MAX 4096
+#define PIECE_MAX 60000
 
 enum kind {
     K_OTHER,
@@ -174,7 +180,8 @@ struct py {
     size_t n_bound;
     char star[STAR_MAX][NAME_MAX_LEN]; /* modules star-imported: `from os import *` */
     size_t n_star;
-    unsigned depth; /* 0: the file; 1..: code passed to exec/eval */
+    unsigned depth;     /* 0: the file; 1..: code passed to exec/eval */
+    unsigned line_base; /* lines before the piece being walked */
     unsigned base_line, base_col;
     unsigned *nested_count; /* shared by all levels */
     int err;                /* first -ENOMEM */
@@ -226,7 +233,7 @@ static void report(struct py *p, const struct sbx__rule *rule, TSNode at, const 
     unsigned line = p->base_line, col = p->base_col;
     if (!p->depth) {
         TSPoint pt = ts_node_start_point(at);
-        line = pt.row + 1;
+        line = p->line_base + pt.row + 1;
         col = pt.column + 1;
     }
     int r = sbx__analysis_add(p->ctx, rule, line, col, "%s%s", p->depth ? "in exec string: " : "",
@@ -1189,7 +1196,7 @@ static void note_error(struct py *p, TSNode n)
     if (p->depth || !(ts_node_symbol(n) == (TSSymbol)-1 || ts_node_is_missing(n)))
         return;
     TSPoint pt = ts_node_start_point(n);
-    sbx__analysis_syntax_error(p->ctx, pt.row + 1, pt.column + 1);
+    sbx__analysis_syntax_error(p->ctx, p->line_base + pt.row + 1, pt.column + 1);
 }
 
 static void walk(struct py *p, TSNode root)
@@ -1225,25 +1232,105 @@ static void free_bindings(struct binding *tab)
     free(tab);
 }
 
-static int analyze(struct py *p)
+/*
+ * Where the input could open more than NESTING_MAX constructs at once: brackets (counted in
+ * strings and comments too, so this over-counts, never under-counts) plus colons on one line
+ * outside brackets (`if x: if x: ...`). Returns the offset of the line where it happens, or
+ * len when nothing does.
+ */
+static size_t too_deep_at(const char *s, size_t len)
+{
+    size_t depth = 0, colons = 0, line_start = 0;
+    for (size_t i = 0; i < len; i++) {
+        switch (s[i]) {
+        case '(':
+        case '[':
+        case '{':
+            depth++;
+            break;
+        case ')':
+        case ']':
+        case '}':
+            depth -= depth > 0;
+            break;
+        case ':':
+            colons += depth == 0;
+            break;
+        case '\n':
+            colons = 0;
+            line_start = i + 1;
+            break;
+        default:
+            break;
+        }
+        if (depth + colons > NESTING_MAX)
+            return line_start;
+    }
+    return len;
+}
+
+/* Parse src[0..len) and walk it; line numbers are offset by p->line_base. */
+static int parse_and_walk(struct py *p, const char *src, size_t len)
 {
     TSParser *parser = ts_parser_new();
     if (!parser)
         return -ENOMEM;
     TSTree *tree = NULL;
-    if (ts_parser_set_language(parser, grammar.lang) && p->len <= UINT32_MAX)
-        tree = ts_parser_parse_string(parser, NULL, p->src, (uint32_t)p->len);
+    if (ts_parser_set_language(parser, grammar.lang) && len <= UINT32_MAX)
+        tree = ts_parser_parse_string(parser, NULL, src, (uint32_t)len);
     ts_parser_delete(parser);
     if (!tree)
         return -ENOMEM;
-    if (!(p->tab = calloc(BIND_SLOTS, sizeof(*p->tab)))) {
-        ts_tree_delete(tree);
-        return -ENOMEM;
-    }
+    p->src = src;
+    p->len = len;
     walk(p, ts_tree_root_node(tree));
     ts_tree_delete(tree);
+    return 0;
+}
+
+/* Pieces of at most PIECE_MAX bytes, cut after a newline where there is one. */
+static int analyze_in_pieces(struct py *p, const char *src, size_t len)
+{
+    for (size_t off = 0; off < len && !p->err;) {
+        size_t n = MIN(len - off, (size_t)PIECE_MAX);
+        if (off + n < len) {
+            const char *nl = memrchr(src + off, '\n', n);
+            if (nl && nl > src + off)
+                n = (size_t)(nl - (src + off)) + 1;
+        }
+        int r = parse_and_walk(p, src + off, n);
+        if (r < 0)
+            return r;
+        for (size_t i = off; i < off + n; i++)
+            p->line_base += src[i] == '\n';
+        off += n;
+    }
+    return 0;
+}
+
+static int analyze(struct py *p)
+{
+    const char *src = p->src;
+    size_t len = p->len;
+    if (!(p->tab = calloc(BIND_SLOTS, sizeof(*p->tab))))
+        return -ENOMEM;
+    size_t deep = too_deep_at(src, len);
+    int r;
+    if (deep == len) {
+        r = parse_and_walk(p, src, len);
+    } else {
+        unsigned line = 1;
+        for (size_t i = 0; i < deep; i++)
+            line += src[i] == '\n';
+        if (!p->depth)
+            sbx__analysis_syntax_error(p->ctx, line, 1);
+        int a =
+            sbx__analysis_add(p->ctx, &sbx__py_obf_too_deep, p->depth ? p->base_line : line,
+                              p->depth ? p->base_col : 1, "more than %d open at once", NESTING_MAX);
+        r = a < 0 ? a : analyze_in_pieces(p, src, len);
+    }
     free_bindings(TAKE_PTR(p->tab));
-    return p->err;
+    return r < 0 ? r : p->err;
 }
 
 /* Code in a constant string given to exec/eval: analysed as its own module, its findings
@@ -1263,7 +1350,7 @@ static void analyze_nested(struct py *p, TSNode call, const char *code, size_t l
         sub.base_col = p->base_col;
     } else {
         TSPoint pt = ts_node_start_point(call);
-        sub.base_line = pt.row + 1;
+        sub.base_line = p->line_base + pt.row + 1;
         sub.base_col = pt.column + 1;
     }
     int r = analyze(&sub);
