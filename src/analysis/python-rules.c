@@ -92,9 +92,9 @@ RULE(sbx__py_obf_namespace, "PY-OBF-005", OBF, MEDIUM,
      "looks up a name through a namespace dictionary",
      "use the name directly; globals()[...], vars()[...] and sys.modules[...] hide what is used");
 RULE(sbx__py_obf_too_deep, "PY-OBF-007", OBF, HIGH,
-     "nests brackets or statements too deeply to analyse reliably",
+     "is nested too deeply or too complex to analyse reliably",
      "no valid Python program nests this deep (CPython allows 200 brackets); it was analysed in "
-     "pieces, so findings may be missing");
+     "pieces or not at all, so findings may be missing");
 RULE(sbx__py_obf_getattr_module, "PY-OBF-006", OBF, HIGH,
      "looks up an attribute of a dangerous module by a computed name",
      "call the function directly so the analysis can see it");

@@ -47,6 +47,9 @@ const TSLanguage *tree_sitter_python(void);
  * tokens, and get PY-OBF-007. */
 #define NESTING_MAX 4096
 #define PIECE_MAX 60000
+/* SECURITY: error recovery on hostile input can be slow (seconds for 600 KB of `class A: `);
+ * each parse gets 2 s plus 1 us per byte (a normal 10 MB file parses in about 3 s here). */
+#define PARSE_BUDGET_US(len) (2000000u + (uint64_t)(len))
 
 enum kind {
     K_OTHER,
@@ -191,19 +194,29 @@ struct py {
 /* Nodes */
 
 /* An int, not the enum: switches over it list only the kinds they handle. */
+/* Null nodes (a missing field in an error tree) are K_OTHER, fields of them null, their text
+ * empty: tree-sitter dereferences a null node's id, so every accessor here checks first. */
 static unsigned kind_of(TSNode n)
 {
+    if (ts_node_is_null(n))
+        return K_OTHER;
     TSSymbol s = ts_node_symbol(n);
     return s < grammar.n_symbols ? grammar.kinds[s] : K_OTHER;
 }
 
 static TSNode field(TSNode n, enum field f)
 {
+    if (ts_node_is_null(n))
+        return n;
     return ts_node_child_by_field_id(n, grammar.fields[f]);
 }
 
 static const char *text(const struct py *p, TSNode n, size_t *ret_len)
 {
+    if (ts_node_is_null(n)) {
+        *ret_len = 0;
+        return p->src;
+    }
     uint32_t s = ts_node_start_byte(n), e = ts_node_end_byte(n);
     if (e > p->len)
         e = (uint32_t)p->len;
@@ -245,7 +258,7 @@ static void report(struct py *p, const struct sbx__rule *rule, TSNode at, const 
 /* Named children of an argument list: the i-th positional one, or a keyword's value. */
 static TSNode positional(TSNode args, unsigned i)
 {
-    uint32_t n = ts_node_named_child_count(args);
+    uint32_t n = ts_node_is_null(args) ? 0 : ts_node_named_child_count(args);
     for (uint32_t j = 0; j < n && j < 64; j++) {
         TSNode c = ts_node_named_child(args, j);
         unsigned k = kind_of(c);
@@ -261,7 +274,7 @@ static TSNode positional(TSNode args, unsigned i)
 
 static TSNode keyword(const struct py *p, TSNode args, const char *name)
 {
-    uint32_t n = ts_node_named_child_count(args);
+    uint32_t n = ts_node_is_null(args) ? 0 : ts_node_named_child_count(args);
     for (uint32_t j = 0; j < n && j < 64; j++) {
         TSNode c = ts_node_named_child(args, j);
         if (kind_of(c) != K_KEYWORD_ARGUMENT)
@@ -1276,11 +1289,18 @@ static int parse_and_walk(struct py *p, const char *src, size_t len)
     if (!parser)
         return -ENOMEM;
     TSTree *tree = NULL;
+    ts_parser_set_timeout_micros(parser, PARSE_BUDGET_US(len));
     if (ts_parser_set_language(parser, grammar.lang) && len <= UINT32_MAX)
         tree = ts_parser_parse_string(parser, NULL, src, (uint32_t)len);
     ts_parser_delete(parser);
-    if (!tree)
-        return -ENOMEM;
+    if (!tree) { /* out of time (tree-sitter aborts on out of memory) */
+        unsigned line = p->line_base + 1;
+        if (!p->depth)
+            sbx__analysis_syntax_error(p->ctx, line, 1);
+        return sbx__analysis_add(p->ctx, &sbx__py_obf_too_deep, p->depth ? p->base_line : line,
+                                 p->depth ? p->base_col : 1, "parsing took longer than %.1f s",
+                                 (double)PARSE_BUDGET_US(len) / 1e6);
+    }
     p->src = src;
     p->len = len;
     walk(p, ts_tree_root_node(tree));
