@@ -43,7 +43,8 @@ SBX_INTERNAL void sbx__analysis_syntax_error(struct sbx__analysis_ctx *ctx, unsi
 
 /* Whether a literal path is inside what the program may touch: /work (and relative paths),
  * /tmp, /dev/shm, /dev/null|zero|urandom|random|stdin|stdout|stderr, /proc/self, and the
- * policy's binds (read-only ones only when `write` is false). */
+ * policy's binds (read-only ones only when `write` is false); for reads also /usr, /lib*, /bin,
+ * /sbin and /proc (the sandbox's own). The path is normalised lexically first ('..'). */
 SBX_INTERNAL bool sbx__analysis_path_allowed(const struct sbx__analysis_ctx *ctx, const char *path,
                                              bool write);
 

@@ -159,8 +159,10 @@ bool sbx__analysis_path_allowed(const struct sbx__analysis_ctx *ctx, const char 
                                           "/dev/random", "/dev/stdin", "/dev/stdout",
                                           "/dev/stderr"};
     /* Read-only system directories every sandbox has (DESIGN section 3): reading them is what
-     * interpreters do. /etc is not here: the sandbox shows only a few of its files. */
-    static const char *const ro_dirs[] = {"/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin"};
+     * interpreters do; /proc is the sandbox's own (its pid namespace). /etc is not here: the
+     * sandbox shows only a few of its files. */
+    static const char *const ro_dirs[] = {"/usr", "/lib",  "/lib64", "/lib32",
+                                          "/bin", "/sbin", "/proc"};
     char norm[PATH_MAX], bind[PATH_MAX];
     if (!path || !*path || !normalise(path, norm, sizeof(norm)))
         return false;

@@ -484,7 +484,7 @@ static int unknown_section(struct sbx_error *err, const char *file, uint32_t lin
     const char *hint = closest(name, NULL, 1);
     return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_POLICY, 0,
                       "%s:%u: unknown section [%.100s]%s%s%s (known: general, resource_limits, "
-                      "security, runtimes.python, runtimes.javascript, runtimes.wasm)",
+                      "security, analysis, runtimes.python, runtimes.javascript, runtimes.wasm)",
                       file, line, name, hint ? "; did you mean [" : "", hint ? hint : "",
                       hint ? "]?" : "");
 }
@@ -511,7 +511,7 @@ static int walk_root(struct sbx_config *c, const char *file, const struct sbx__t
             continue;
         }
         if (!is_table || (strcmp(e->key, "general") && strcmp(e->key, "resource_limits") &&
-                          strcmp(e->key, "security"))) {
+                          strcmp(e->key, "security") && strcmp(e->key, "analysis"))) {
             if (!is_table) {
                 const char *home = home_section(e->key);
                 const char *hint = home ? NULL : closest(e->key, NULL, 0);

@@ -26,8 +26,8 @@ USAGE, NOINPUT, TIMEOUT = 64, 66, 124
 DATA = REPO / "tests" / "data" / "config"
 EXAMPLES = REPO / "examples"
 
-SECTIONS = "general, resource_limits, security, runtimes.python, runtimes.javascript, " \
-           "runtimes.wasm"
+SECTIONS = "general, resource_limits, security, analysis, runtimes.python, " \
+           "runtimes.javascript, runtimes.wasm"
 REFUSED = "cannot be shown inside the sandbox (it is / or part of /proc, /dev, /sys or /work)"
 
 # Built-in defaults (None: not set, the TOML output says so in a comment).
@@ -60,6 +60,9 @@ DEFAULTS = {
     "runtimes.wasm.max_memory_pages": None,
     "runtimes.wasm.engine": "auto",
     "runtimes.wasm.interpreter": None,
+    "analysis.mode": "warn",
+    "analysis.block_severity": "high",
+    "analysis.allow_rules": [],
 }
 
 
@@ -264,6 +267,9 @@ def all_keys_setup(sbx):
         "runtimes.wasm.max_memory_pages": 256,
         "runtimes.wasm.engine": "wasmtime",
         "runtimes.wasm.interpreter": d + "/bin/wasmtime",
+        "analysis.mode": "block",
+        "analysis.block_severity": "critical",
+        "analysis.allow_rules": ["PY-NET-001", "PY-EXEC-003"],
     }
     return cfg, text, want
 
@@ -342,6 +348,8 @@ def test_flags_set_their_keys(sbx):
         "--audit-log": ("/tmp/sbx-flag-audit.jsonl", "/tmp/sbx-flag-audit.jsonl"),
         "--tmp-size": ("8", 8),
         "--workspace-size": ("12", 12),
+        "--analysis": ("off", "off"),
+        "--block-severity": ("medium", "medium"),
     }
     mapping = flag_keys(sbx)
     assert sorted(mapping) == sorted(values), "a flag that sets a key is not covered here"
@@ -812,7 +820,8 @@ def test_example_config_runs_hello(sbx, examples_copy, lang):
     first = r.out.splitlines()[0]
     assert first.startswith("hello from Python 3." if lang == "py" else "hello from Node.js v"), r
     assert "cwd /work" in r.out and ("network interfaces: [" in r.out or "network: none" in r.out), r
-    lines = r.err.splitlines()
+    # Static analysis findings (warn mode: hello.py imports socket) come before the run.
+    lines = [x for x in r.err.splitlines() if not re.match(r"examples/hello\.\w+:\d+:\d+: ", x)]
     assert lines[:2] == example_warnings(root), r
     assert len(lines) >= 3 and lines[2].startswith("rusty-sandbox: ok: exit 0;"), r
     # Then only events (e.g. the blocked netlink socket the examples try for interfaces).

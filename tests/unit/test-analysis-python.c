@@ -224,8 +224,9 @@ Test(analysis_engine, path_allowed)
         {"/data/rwx", true, false},
         {"/", false, false},
         {"", false, false},
-        {"/proc/1/environ", false, false},
+        {"/proc/1/environ", false, true},
         {"/tmp/../root/x", true, false},
+        {"/proc/sys/kernel/x", true, false},
         {"./a/../b", true, true},
     };
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
