@@ -47,6 +47,8 @@ const TSLanguage *tree_sitter_python(void);
  * tokens, and get PY-OBF-007. */
 #define NESTING_MAX 4096
 #define PIECE_MAX 60000
+#define CHUNK_BYTES (1u << 20)     /* files above are parsed in chunks (memory) */
+#define CHUNK_MAX_BYTES (4u << 20) /* the most one verified chunk may grow to */
 /* SECURITY: error recovery on hostile input can be slow (seconds for 600 KB of `class A: `);
  * each parse gets 2 s plus 1 us per byte (a normal 10 MB file parses in about 3 s here). */
 #define PARSE_BUDGET_US(len) (2000000u + (uint64_t)(len))
@@ -1283,7 +1285,17 @@ static size_t too_deep_at(const char *s, size_t len)
 }
 
 /* Parse src[0..len) and walk it; line numbers are offset by p->line_base. */
-static int parse_and_walk(struct py *p, const char *src, size_t len)
+/* Whether a chunk parsed without any error. A chunk cut inside a string, a bracket or a
+ * compound statement has one, though error recovery may put it far from the cut (an unclosed
+ * """ becomes an ERROR where it opens, and the string's lines parse as code). */
+static bool ends_cleanly(TSTree *tree)
+{
+    return !ts_node_has_error(ts_tree_root_node(tree));
+}
+
+/* Parse src[0..len) and walk it; line numbers are offset by p->line_base. With `verify`, a tree
+ * that does not end cleanly is not walked and 1 is returned. */
+static int parse_and_walk_v(struct py *p, const char *src, size_t len, bool verify)
 {
     TSParser *parser = ts_parser_new();
     if (!parser)
@@ -1301,10 +1313,89 @@ static int parse_and_walk(struct py *p, const char *src, size_t len)
                                  p->depth ? p->base_col : 1, "parsing took longer than %.1f s",
                                  (double)PARSE_BUDGET_US(len) / 1e6);
     }
+    if (verify && !ends_cleanly(tree)) {
+        ts_tree_delete(tree);
+        return 1;
+    }
     p->src = src;
     p->len = len;
     walk(p, ts_tree_root_node(tree));
     ts_tree_delete(tree);
+    return 0;
+}
+
+static int parse_and_walk(struct py *p, const char *src, size_t len)
+{
+    return parse_and_walk_v(p, src, len, false);
+}
+
+static size_t count_lines(const char *s, size_t n)
+{
+    size_t lines = 0;
+    for (const char *e = s + n; (s = memchr(s, '\n', (size_t)(e - s))); s++)
+        lines++;
+    return lines;
+}
+
+/* The start of the first line at or after `from` that can begin a top-level statement: column
+ * 0, a letter, '_' or '@', and not a clause that continues the statement before it. */
+static size_t next_top_line(const char *s, size_t len, size_t from)
+{
+    static const char *const clauses[] = {"else", "elif", "except", "finally"};
+    for (size_t i = from; i < len;) {
+        const char *nl = memchr(s + i, '\n', len - i);
+        if (!nl)
+            return len;
+        i = (size_t)(nl - s) + 1;
+        char c = i < len ? s[i] : '\0';
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '@'))
+            continue;
+        bool clause = false;
+        for (size_t k = 0; k < ARRAY_SIZE(clauses) && !clause; k++) {
+            size_t n = strlen(clauses[k]);
+            clause = len - i > n && !memcmp(s + i, clauses[k], n) &&
+                     (s[i + n] == ':' || s[i + n] == ' ' || s[i + n] == '(');
+        }
+        if (!clause)
+            return i;
+    }
+    return len;
+}
+
+/*
+ * Big files in chunks of about CHUNK_BYTES, cut before a top-level statement, so the syntax
+ * tree (about 45 bytes per byte of source) stays bounded. A cut is kept only if tree-sitter
+ * agrees the chunk ends with a complete statement; otherwise the chunk grows (doubling) and is
+ * parsed again, so the chunked analysis sees what one parse of the whole file would.
+ */
+static int analyze_in_chunks(struct py *p, const char *src, size_t len)
+{
+    bool verify = true;
+    for (size_t off = 0; off < len && !p->err;) {
+        size_t want = CHUNK_BYTES, end;
+        int r;
+        do {
+            if (want > CHUNK_MAX_BYTES && verify) {
+                /* A syntax error (the program cannot run) or a string or bracket spanning
+                 * megabytes: say so, and go on unverified. */
+                verify = false;
+                want = CHUNK_BYTES;
+                r = sbx__analysis_add(p->ctx, &sbx__py_obf_too_deep, p->line_base + 1, 1,
+                                      "no statement boundary parses cleanly within %u MiB: "
+                                      "analysed in unverified chunks",
+                                      CHUNK_MAX_BYTES >> 20);
+                if (r < 0)
+                    return r;
+            }
+            end = len - off <= want ? len : next_top_line(src, len, off + want);
+            r = parse_and_walk_v(p, src + off, end - off, verify && end < len);
+            want *= 2;
+        } while (r == 1);
+        if (r < 0)
+            return r;
+        p->line_base += (unsigned)count_lines(src + off, end - off);
+        off = end;
+    }
     return 0;
 }
 
@@ -1321,8 +1412,7 @@ static int analyze_in_pieces(struct py *p, const char *src, size_t len)
         int r = parse_and_walk(p, src + off, n);
         if (r < 0)
             return r;
-        for (size_t i = off; i < off + n; i++)
-            p->line_base += src[i] == '\n';
+        p->line_base += (unsigned)count_lines(src + off, n);
         off += n;
     }
     return 0;
@@ -1336,7 +1426,9 @@ static int analyze(struct py *p)
         return -ENOMEM;
     size_t deep = too_deep_at(src, len);
     int r;
-    if (deep == len) {
+    if (deep == len && len > CHUNK_BYTES) {
+        r = analyze_in_chunks(p, src, len);
+    } else if (deep == len) {
         r = parse_and_walk(p, src, len);
     } else {
         unsigned line = 1;

@@ -407,3 +407,64 @@ Test(analysis_malformed, too_big_is_refused)
     cr_expect_lt(sbx_analyze_buffer("python", "", SBX_ANALYSIS_MAX_BYTES + 1, NULL, &a, &err), 0);
     cr_expect_eq(err.kind, SBX_ERR_INPUT);
 }
+
+/* Big files are parsed in chunks cut before top-level statements; a cut that tree-sitter does
+ * not confirm (here: inside a triple-quoted string full of column-0 code) is not used. */
+Test(analysis_malformed, chunks_never_cut_inside_a_string, .timeout = 120)
+{
+    size_t cap = 4u << 20, len = 0;
+    char *src = malloc(cap);
+    cr_assert(src);
+    unsigned line = 1;
+#define ADD(s)                                                                                     \
+    do {                                                                                           \
+        memcpy(src + len, s, strlen(s));                                                           \
+        len += strlen(s);                                                                          \
+        line++;                                                                                    \
+    } while (0)
+    ADD("import os\n");
+    while (len < (1u << 20) - 200)
+        ADD("x = 1\n");
+    ADD("doc = \"\"\"\n");
+    for (int i = 0; i < 20000; i++)
+        ADD("os.system('inside the string')\n");
+    ADD("\"\"\"\n");
+    for (int i = 0; i < 1000; i++)
+        ADD("y = 2\n");
+    unsigned want = line;
+    ADD("os.system('real')\n");
+#undef ADD
+    struct sbx_analysis *a = analyse(src, len, NULL);
+    cr_expect(!a->syntax_error);
+    cr_assert_eq(a->n_findings, 1, "%zu findings, first %s at %u", a->n_findings,
+                 a->n_findings ? a->findings[0].rule : "-",
+                 a->n_findings ? a->findings[0].line : 0);
+    cr_expect_eq(a->findings[0].line, want);
+    sbx_analysis_free(a);
+    free(src);
+}
+
+/* A big file with a syntax error early on: chunks cannot be verified, the analysis says so
+ * (PY-OBF-007, which blocks by default), and still reports what comes after. */
+Test(analysis_malformed, big_file_with_a_syntax_error, .timeout = 120)
+{
+    const char line[] = "z = 3\n";
+    size_t reps = (6u << 20) / (sizeof(line) - 1), len = 0;
+    char *src = malloc(reps * (sizeof(line) - 1) + 64);
+    cr_assert(src);
+    len += (size_t)sprintf(src, "import os\ndef broken(:\n");
+    for (size_t i = 0; i < reps; i++, len += sizeof(line) - 1)
+        memcpy(src + len, line, sizeof(line) - 1);
+    len += (size_t)sprintf(src + len, "os.system('x')\n");
+    struct sbx_analysis *a = analyse(src, len, NULL);
+    cr_expect(a->syntax_error);
+    cr_expect_eq(a->error_line, 2);
+    bool deep = false, exec = false;
+    for (size_t i = 0; i < a->n_findings; i++) {
+        deep |= !strcmp(a->findings[i].rule, "PY-OBF-007");
+        exec |= !strcmp(a->findings[i].rule, "PY-EXEC-001") && a->findings[i].line == reps + 3;
+    }
+    cr_expect(deep && exec && a->blocks);
+    sbx_analysis_free(a);
+    free(src);
+}
