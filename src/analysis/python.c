@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <tree_sitter/api.h>
 
 #include "analysis/analysis.h"
@@ -49,9 +50,10 @@ const TSLanguage *tree_sitter_python(void);
 #define PIECE_MAX 60000
 #define CHUNK_BYTES (1u << 20)     /* files above are parsed in chunks (memory) */
 #define CHUNK_MAX_BYTES (4u << 20) /* the most one verified chunk may grow to */
-/* SECURITY: error recovery on hostile input can be slow (seconds for 600 KB of `class A: `);
- * each parse gets 2 s plus 1 us per byte (a normal 10 MB file parses in about 3 s here). */
-#define PARSE_BUDGET_US(len) (2000000u + (uint64_t)(len))
+/* SECURITY: error recovery on hostile input can be slow (seconds for 600 KB of `class A: `).
+ * One analysis, all its parses together, gets 10 s plus 2 us per byte (a normal 10 MB file
+ * parses in about 3.5 s here, so the margin holds on a busy host); past it, PY-OBF-007. */
+#define PARSE_BUDGET_US(len) (10000000u + 2 * (uint64_t)(len))
 
 enum kind {
     K_OTHER,
@@ -170,6 +172,13 @@ static void grammar_init(void)
 
 enum bind_kind { B_QUAL, B_LOCAL, B_DECODED };
 
+/* What nested analyses share with the file's. */
+struct py_shared {
+    unsigned nested;      /* nested analyses so far */
+    uint64_t deadline_us; /* CLOCK_MONOTONIC; parsing stops there */
+    bool timed_out;
+};
+
 struct binding {
     const char *name; /* points into the analysed source; NULL: empty slot */
     uint32_t len;
@@ -188,8 +197,8 @@ struct py {
     unsigned depth;     /* 0: the file; 1..: code passed to exec/eval */
     unsigned line_base; /* lines before the piece being walked */
     unsigned base_line, base_col;
-    unsigned *nested_count; /* shared by all levels */
-    int err;                /* first -ENOMEM */
+    struct py_shared *sh; /* shared by all levels */
+    int err;              /* first -ENOMEM */
 };
 
 /* ---------------------------------------------------------------------------------------- */
@@ -1293,6 +1302,13 @@ static bool ends_cleanly(TSTree *tree)
     return !ts_node_has_error(ts_tree_root_node(tree));
 }
 
+static uint64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 /* Parse src[0..len) and walk it; line numbers are offset by p->line_base. With `verify`, a tree
  * that does not end cleanly is not walked and 1 is returned. */
 static int parse_and_walk_v(struct py *p, const char *src, size_t len, bool verify)
@@ -1301,17 +1317,24 @@ static int parse_and_walk_v(struct py *p, const char *src, size_t len, bool veri
     if (!parser)
         return -ENOMEM;
     TSTree *tree = NULL;
-    ts_parser_set_timeout_micros(parser, PARSE_BUDGET_US(len));
-    if (ts_parser_set_language(parser, grammar.lang) && len <= UINT32_MAX)
-        tree = ts_parser_parse_string(parser, NULL, src, (uint32_t)len);
+    uint64_t now = now_us();
+    if (!p->sh->timed_out && now + 1000 < p->sh->deadline_us) {
+        ts_parser_set_timeout_micros(parser, p->sh->deadline_us - now);
+        if (ts_parser_set_language(parser, grammar.lang) && len <= UINT32_MAX)
+            tree = ts_parser_parse_string(parser, NULL, src, (uint32_t)len);
+    }
     ts_parser_delete(parser);
     if (!tree) { /* out of time (tree-sitter aborts on out of memory) */
+        if (p->sh->timed_out)
+            return 0;
+        p->sh->timed_out = true;
         unsigned line = p->line_base + 1;
         if (!p->depth)
             sbx__analysis_syntax_error(p->ctx, line, 1);
         return sbx__analysis_add(p->ctx, &sbx__py_obf_too_deep, p->depth ? p->base_line : line,
-                                 p->depth ? p->base_col : 1, "parsing took longer than %.1f s",
-                                 (double)PARSE_BUDGET_US(len) / 1e6);
+                                 p->depth ? p->base_col : 1,
+                                 "out of parsing time from here on (the budget grows with the "
+                                 "input's size)");
     }
     if (verify && !ends_cleanly(tree)) {
         ts_tree_delete(tree);
@@ -1449,14 +1472,10 @@ static int analyze(struct py *p)
  * placed at the call. */
 static void analyze_nested(struct py *p, TSNode call, const char *code, size_t len)
 {
-    if (p->depth >= NESTED_MAX_DEPTH || *p->nested_count >= NESTED_MAX_COUNT)
+    if (p->depth >= NESTED_MAX_DEPTH || p->sh->nested >= NESTED_MAX_COUNT)
         return;
-    (*p->nested_count)++;
-    struct py sub = {.ctx = p->ctx,
-                     .src = code,
-                     .len = len,
-                     .depth = p->depth + 1,
-                     .nested_count = p->nested_count};
+    p->sh->nested++;
+    struct py sub = {.ctx = p->ctx, .src = code, .len = len, .depth = p->depth + 1, .sh = p->sh};
     if (p->depth) {
         sub.base_line = p->base_line;
         sub.base_col = p->base_col;
@@ -1476,8 +1495,8 @@ int sbx__analyze_python(struct sbx__analysis_ctx *ctx, const char *src, size_t l
     pthread_once(&grammar.once, grammar_init);
     if (!grammar.kinds)
         return sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_RUNTIME, ENOMEM, "python analysis");
-    unsigned nested = 0;
-    struct py p = {.ctx = ctx, .src = src, .len = len, .nested_count = &nested};
+    struct py_shared sh = {.deadline_us = now_us() + PARSE_BUDGET_US(len)};
+    struct py p = {.ctx = ctx, .src = src, .len = len, .sh = &sh};
     int r = analyze(&p);
     if (r < 0)
         return sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_RUNTIME, -r, "python analysis");
