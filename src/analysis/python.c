@@ -980,6 +980,20 @@ static const struct py_call_rule *match_name(struct py *p, TSNode fn, char *q, s
 }
 
 /* Dangerous callables passed as values: map(os.system, cmds), Thread(target=eval). */
+/* A dangerous callable used as a value, not called here: `map(eval, xs)`, `[os.system]`. */
+static void check_reference(struct py *p, TSNode c)
+{
+    char q[NAME_MAX_LEN];
+    if (!resolve(p, c, q, sizeof(q), 0))
+        return;
+    const struct py_call_rule *r = match_name(p, c, q, sizeof(q));
+    if (r && r->rule && (r->args == PY_ARGS_NONE || r->args == PY_ARGS_SHELL))
+        report(p, r->rule, c, "%s used as a value", q);
+    else if (r && r->args == PY_ARGS_EVAL)
+        report(p, &sbx__py_eval_computed, c, "%s used as a value", q);
+}
+
+/* Bare names passed as arguments (attribute chains are checked wherever they occur). */
 static void check_callable_args(struct py *p, TSNode args)
 {
     uint32_t n = ts_node_named_child_count(args);
@@ -987,15 +1001,8 @@ static void check_callable_args(struct py *p, TSNode args)
         TSNode c = ts_node_named_child(args, j);
         if (kind_of(c) == K_KEYWORD_ARGUMENT)
             c = field(c, F_VALUE);
-        unsigned k = kind_of(c);
-        char q[NAME_MAX_LEN];
-        if ((k != K_IDENTIFIER && k != K_ATTRIBUTE) || !resolve(p, c, q, sizeof(q), 0))
-            continue;
-        const struct py_call_rule *r = match_name(p, c, q, sizeof(q));
-        if (r && r->rule && (r->args == PY_ARGS_NONE || r->args == PY_ARGS_SHELL))
-            report(p, r->rule, c, "%s passed as a value", q);
-        else if (r && r->args == PY_ARGS_EVAL)
-            report(p, &sbx__py_eval_computed, c, "%s passed as a value", q);
+        if (kind_of(c) == K_IDENTIFIER)
+            check_reference(p, c);
     }
 }
 
@@ -1191,9 +1198,16 @@ static bool visit(struct py *p, TSTreeCursor *c, TSNode n, unsigned depth)
     case K_CALL:
         on_call(p, n);
         return true;
-    case K_ATTRIBUTE:
+    case K_ATTRIBUTE: {
         on_attribute(p, n);
+        /* the whole chain, not part of a longer one, not what a call calls, not assigned to a
+         * name (the binding follows it to its calls) */
+        TSFieldId f = ts_tree_cursor_current_field_id(c);
+        if (f != grammar.fields[F_FUNCTION] && f != grammar.fields[F_OBJECT] &&
+            f != grammar.fields[F_RIGHT])
+            check_reference(p, n);
         return true;
+    }
     case K_SUBSCRIPT:
         on_subscript(p, n);
         return true;

@@ -26,3 +26,5 @@ import builtins
 builtins.exec(code)  # expect: PY-EVAL-001
 import threading
 threading.Thread(target=o.system, args=("id",))  # expect: PY-EXEC-001
+handlers = {"run": o.system, "x": len}  # expect: PY-EXEC-001
+callbacks = [sp.Popen]  # expect: PY-EXEC-003
