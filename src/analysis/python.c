@@ -196,6 +196,7 @@ struct py {
     size_t n_star;
     unsigned depth;     /* 0: the file; 1..: code passed to exec/eval */
     unsigned line_base; /* lines before the piece being walked */
+    bool table_full;    /* an alias was dropped (reported once) */
     unsigned base_line, base_col;
     struct py_shared *sh; /* shared by all levels */
     int err;              /* first -ENOMEM */
@@ -334,29 +335,36 @@ static const struct binding *lookup(struct py *p, const char *name, size_t len)
     return b && b->name ? b : NULL;
 }
 
-/* Bind `name` (source text) to a kind and, for B_QUAL, a qualified name. A full table drops
- * the binding: later uses of the name resolve to the name itself (over-reporting, not less). */
-static void bind(struct py *p, const char *name, size_t len, enum bind_kind kind, const char *qual)
+/* Bind `name` (source text) to a kind and, for B_QUAL, a qualified name. False when the table
+ * is full and the binding was dropped. */
+static bool bind(struct py *p, const char *name, size_t len, enum bind_kind kind, const char *qual)
 {
     struct binding *b = slot(p, name, len, true);
     if (!b)
-        return;
+        return false;
     char *copy = NULL;
     if (kind == B_QUAL && !(copy = strndup(qual, NAME_MAX_LEN))) {
         p->err = -ENOMEM;
-        return;
+        return true;
     }
     if (!b->name)
         p->n_bound++;
     free(b->qual);
     *b = (struct binding){.name = name, .len = (uint32_t)len, .kind = (uint8_t)kind, .qual = copy};
+    return true;
 }
 
+/* SECURITY: a dropped local shadow only over-reports, but a dropped alias (`import subprocess
+ * as sp` after thousands of others) would hide its calls: that is reported, once. */
 static void bind_node(struct py *p, TSNode n, enum bind_kind kind, const char *qual)
 {
     size_t len;
     const char *t = text(p, n, &len);
-    bind(p, t, len, kind, qual);
+    if (!bind(p, t, len, kind, qual) && kind != B_LOCAL && !p->table_full) {
+        p->table_full = true;
+        report(p, &sbx__py_obf_too_deep, n, "more than %d aliases of modules and functions",
+               BIND_MAX);
+    }
 }
 
 /* ---------------------------------------------------------------------------------------- */

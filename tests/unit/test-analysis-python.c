@@ -468,3 +468,23 @@ Test(analysis_malformed, big_file_with_a_syntax_error, .timeout = 120)
     sbx_analysis_free(a);
     free(src);
 }
+
+/* Thousands of aliases fill the binding table: a dropped alias is reported, not silently
+ * ignored (it would hide `sp.run` below). */
+Test(analysis_python, alias_table_full_is_reported)
+{
+    size_t cap = 8u << 20, len = 0;
+    char *src = malloc(cap);
+    cr_assert(src);
+    len += (size_t)sprintf(src, "import os\n");
+    for (int i = 0; i < 5000; i++)
+        len += (size_t)sprintf(src + len, "a%d = os\n", i);
+    len += (size_t)sprintf(src + len, "import subprocess as sp\nsp.run('x')\n");
+    struct sbx_analysis *a = analyse(src, len, NULL);
+    bool full = false;
+    for (size_t i = 0; i < a->n_findings; i++)
+        full |= !strcmp(a->findings[i].rule, "PY-OBF-007");
+    cr_expect(full && a->blocks);
+    sbx_analysis_free(a);
+    free(src);
+}
