@@ -1142,6 +1142,10 @@ static void on_assignment(struct py *p, TSNode n, bool module_level)
         return;
     char q[NAME_MAX_LEN];
     unsigned k = kind_of(right);
+    /* An alias is reported where it is made too: the binding table has no scopes, so
+     * `class X: s = os.system` then `X.s(...)` would not be followed to its call. */
+    if (k == K_IDENTIFIER || k == K_ATTRIBUTE)
+        check_reference(p, right);
     if ((k == K_IDENTIFIER || k == K_ATTRIBUTE || k == K_CALL || k == K_SUBSCRIPT) &&
         resolve(p, right, q, sizeof(q), 0) && root_is_dangerous(q))
         bind_node(p, left, B_QUAL, q);

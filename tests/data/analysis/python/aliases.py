@@ -13,9 +13,9 @@ P(["ls"])  # expect: PY-EXEC-003
 system("id")  # expect: PY-EXEC-001
 run_it("id")  # expect: PY-EXEC-001
 s.socket()  # expect: PY-NET-002
-e = eval
+e = eval  # expect: PY-EVAL-001
 e(x)  # expect: PY-EVAL-001
-ex = o.system
+ex = o.system  # expect: PY-EXEC-001
 ex("id")  # expect: PY-EXEC-001
 m = __import__("os")
 m.system("id")  # expect: PY-EXEC-001
@@ -28,3 +28,6 @@ import threading
 threading.Thread(target=o.system, args=("id",))  # expect: PY-EXEC-001
 handlers = {"run": o.system, "x": len}  # expect: PY-EXEC-001
 callbacks = [sp.Popen]  # expect: PY-EXEC-003
+class Hidden:
+    run = o.system  # expect: PY-EXEC-001
+Hidden.run("id")
