@@ -39,6 +39,8 @@ test: deps build
 bench: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD) rusty-sandbox
 	$(PYTHON) bench/bench.py --bin $(BUILD)/rusty-sandbox $(BENCH_ARGS)
+	ninja -C $(BUILD) sbx-bench-analysis
+	$(BUILD)/sbx-bench-analysis
 
 install: build
 	meson configure $(BUILD) --prefix=$(PREFIX)

@@ -26,6 +26,7 @@ extern "C" {
 #define SBX_MAX_TIMEOUT_S (7.0 * 24 * 3600)
 #define SBX_MAX_OUTPUT_BYTES (1024u * 1024u * 1024u)
 #define SBX_MAX_ENV 256
+#define SBX_MAX_ALLOW_RULES 256
 #define SBX_DEFAULT_MEMORY_LIMIT_BYTES (512ull * 1024 * 1024)
 #define SBX_DEFAULT_MAX_PROCESSES 128
 #define SBX_DEFAULT_MAX_OPEN_FILES 256
@@ -56,6 +57,22 @@ enum sbx_violation_action {
 enum sbx_output_action {
     SBX_OUTPUT_TRUNCATE, /* keep head and tail, count the rest, let the program go on */
     SBX_OUTPUT_KILL,     /* end the run with status output_limit */
+};
+
+/* How serious a static-analysis finding is (sbx/analysis.h); ordered, so >= compares. */
+enum sbx_severity {
+    SBX_SEVERITY_INFO,
+    SBX_SEVERITY_LOW,
+    SBX_SEVERITY_MEDIUM,
+    SBX_SEVERITY_HIGH,
+    SBX_SEVERITY_CRITICAL,
+};
+
+/* What static analysis does before a run ([analysis] mode). */
+enum sbx_analysis_mode {
+    SBX_ANALYSIS_WARN,  /* analyse; findings go to the report (and the CLI's stderr); run anyway */
+    SBX_ANALYSIS_BLOCK, /* analyse; a blocking finding refuses the run (status blocked) */
+    SBX_ANALYSIS_OFF,   /* do not analyse */
 };
 
 struct sbx_policy {
@@ -122,6 +139,13 @@ struct sbx_policy {
     /* Extra preopened directories (--dir; borrowed), at most 16. */
     const struct sbx_wasm_dir *wasm_dirs;
     size_t n_wasm_dirs;
+    /* Static analysis ([analysis]). A finding blocks when its severity reaches block_severity
+     * (default high) unless its rule id is in allow_rules (borrowed array of ids). Network
+     * findings are informational (never block) when enable_network is set. */
+    enum sbx_analysis_mode analysis_mode; /* default warn */
+    enum sbx_severity block_severity;
+    const char *const *allow_rules;
+    size_t n_allow_rules;
 };
 
 /* Fill `policy` with the defaults. Never fails. */

@@ -31,6 +31,8 @@ enum sbx_status {
     SBX_STATUS_SECURITY_VIOLATION, /* a refused dangerous syscall with on_violation kill */
     SBX_STATUS_CANCELLED,          /* the caller cancelled the run (Ctrl-C, SIGTERM) */
     SBX_STATUS_INTERNAL_ERROR,     /* the sandbox failed; see `error` */
+    SBX_STATUS_BLOCKED,            /* refused by static analysis (analysis mode block); the
+                                      program was not started; see `analysis` */
 };
 
 enum sbx_stream { SBX_STDOUT = 1, SBX_STDERR = 2 };
@@ -116,6 +118,10 @@ struct sbx_result {
     struct sbx_error audit_error;
     bool telemetry_failed; /* an events, metrics or registry write failed: telemetry_error */
     struct sbx_error telemetry_error;
+
+    /* Static analysis of the program (sbx/analysis.h), owned by the result; NULL when the
+     * policy's analysis mode is off or no analyser handles the language. */
+    struct sbx_analysis *analysis;
 };
 
 SBX_API void sbx_result_free(struct sbx_result *result);

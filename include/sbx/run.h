@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 
+#include "analysis.h"
 #include "error.h"
 #include "events.h"
 #include "policy.h"
@@ -39,6 +40,9 @@ struct sbx_request {
     void *userdata;
     sbx_event_fn on_event; /* NULL: none; else each telemetry event (sbx/events.h) */
     void *event_userdata;
+    /* Called once with the static analysis (policy analysis mode warn or block) after it is
+     * done and before the program starts or is refused; the analysis is only borrowed. */
+    void (*on_analysis)(void *userdata, const struct sbx_analysis *analysis);
 };
 
 SBX_API void sbx_request_init(struct sbx_request *req);

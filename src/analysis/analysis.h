@@ -43,9 +43,21 @@ SBX_INTERNAL void sbx__analysis_syntax_error(struct sbx__analysis_ctx *ctx, unsi
 
 /* Whether a literal path is inside what the program may touch: /work (and relative paths),
  * /tmp, /dev/shm, /dev/null|zero|urandom|random|stdin|stdout|stderr, /proc/self, and the
- * policy's binds (read-only ones only when `write` is false). */
+ * policy's binds (read-only ones only when `write` is false); for reads also /usr, /lib*, /bin,
+ * /sbin and /proc (the sandbox's own). The path is normalised lexically first ('..'). */
 SBX_INTERNAL bool sbx__analysis_path_allowed(const struct sbx__analysis_ctx *ctx, const char *path,
                                              bool write);
+
+/* The report's "findings" array and "analysis" object (analysis-json.c); a may be NULL. */
+struct json_t;
+SBX_INTERNAL struct json_t *sbx__analysis_findings_json(const struct sbx_analysis *a);
+SBX_INTERNAL struct json_t *sbx__analysis_json(const struct sbx_analysis *a,
+                                               enum sbx_analysis_mode mode);
+
+/* Analyse the program open at `fd` (a regular file of at most SBX_ANALYSIS_MAX_BYTES, read with
+ * pread from offset 0: the same bytes the run copies) as `language`. As sbx_analyze_buffer. */
+SBX_INTERNAL int sbx__analyze_fd(int fd, const char *language, const struct sbx_policy *policy,
+                                 struct sbx_analysis **ret, struct sbx_error *err);
 
 /* Language entry points: 0 (even with syntax errors or findings), or a negative errno with
  * `err` filled (malformed WebAssembly, allocation failure). */

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "sbx/config.h"
 #include "sbx/sbx.h"
@@ -20,7 +21,7 @@ enum cli_exit {
     EXIT_HOST = 69,         /* this host cannot enforce the policy (e.g. no user namespaces) */
     EXIT_TIMEOUT = 124,     /* wall-clock limit reached */
     EXIT_SANDBOX = 125,     /* the sandbox itself failed */
-    EXIT_BLOCKED = 126,     /* refused by static analysis (later) */
+    EXIT_BLOCKED = 126,     /* refused by static analysis (analysis mode block) */
     EXIT_NO_RUNTIME = 127,  /* interpreter missing or not a real binary */
     EXIT_MEMORY = 137,      /* memory limit (the OOM killer's SIGKILL) */
     EXIT_OUTPUT = 141,      /* output limit with --output-limit-action kill */
@@ -35,10 +36,17 @@ enum cli_command {
     CMD_LIST = 2,
     CMD_CONFIG = 3,
     CMD_DOCTOR = 4,
+    CMD_CHECK = 5,      /* static analysis only (cmd-check.c) */
     CMD_PS = 10,        /* live runs (cmd-ps.c) */
     CMD_KILL = 11,      /* cancel a live run (cmd-kill.c) */
     CMD_DASHBOARD = 12, /* terminal dashboard (tui/) */
 };
+
+/* rusty-sandbox check: exit codes (the format editors and CI expect). */
+#define CHECK_EXIT_CLEAN 0    /* no finding reaches the block severity */
+#define CHECK_EXIT_FINDINGS 1 /* a finding reaches it */
+#define CHECK_EXIT_INPUT 2    /* a file is unreadable, unsupported or has a syntax error */
+#define CLI_MAX_CHECK_FILES 4096
 
 #define CLI_MAX_ENV 256
 #define CLI_MAX_ARGS 4096
@@ -68,6 +76,8 @@ struct cli {
     size_t n_dirs;
     char **args;
     size_t n_args;
+    const char *check_files[CLI_MAX_CHECK_FILES]; /* rusty-sandbox check FILE... */
+    size_t n_check_files;
     bool json, quiet, keep, timings, help, version;
     struct sbx_policy policy; /* from the config and the flags (cli_load_config) */
     struct sbx_config *config;
@@ -86,6 +96,12 @@ int cmd_doctor(struct cli *cli);
 int cmd_ps(struct cli *cli);
 int cmd_kill(struct cli *cli);
 int cmd_dashboard(struct cli *cli);
+int cmd_check(struct cli *cli);
+
+/* One finding in the check format, `file:line:col: severity: message: detail [rule]`, to f. */
+void cli_print_finding(FILE *f, const char *file, const struct sbx_finding *finding);
+/* Every finding (and a syntax error) of an analysis in that format. */
+void cli_print_analysis(FILE *f, const char *file, const struct sbx_analysis *a);
 
 /* Load the config layers and the flags into cli->config and cli->policy; prints one error line
  * and returns an exit code on failure, 0 on success. */

@@ -18,7 +18,23 @@
 
 struct live {
     int broken[3]; /* our stdout/stderr closed (EPIPE): stop writing there */
+    struct cli *cli;
 };
+
+/* Findings print before the program starts (warn mode) or instead of it (block mode). */
+static void on_analysis(void *userdata, const struct sbx_analysis *a)
+{
+    struct live *lv = userdata;
+    if (lv->cli->quiet || (!a->n_findings && !a->syntax_error))
+        return;
+    cli_print_analysis(stderr, lv->cli->file, a);
+    if (a->blocks && lv->cli->policy.analysis_mode == SBX_ANALYSIS_BLOCK)
+        fprintf(stderr,
+                "rusty-sandbox: blocked: a finding reaches the block severity (%s); the program "
+                "was not run (allow a rule with [analysis] allow_rules, or --analysis warn)\n",
+                sbx_severity_name(lv->cli->policy.block_severity));
+    fflush(stderr);
+}
 
 static void forward(struct live *lv, int fd, const char *data, size_t len)
 {
@@ -65,6 +81,8 @@ static int exit_code_of(const struct sbx_result *r)
         return EXIT_SIGNAL_BASE + (r->cancel_signal ? r->cancel_signal : SIGINT);
     case SBX_STATUS_INTERNAL_ERROR:
         return EXIT_SANDBOX;
+    case SBX_STATUS_BLOCKED:
+        return EXIT_BLOCKED;
     }
     return EXIT_SANDBOX;
 }
@@ -103,6 +121,9 @@ static void print_summary(const struct sbx_result *r)
         break;
     case SBX_STATUS_INTERNAL_ERROR:
         snprintf(what, sizeof(what), "sandbox failure");
+        break;
+    case SBX_STATUS_BLOCKED:
+        snprintf(what, sizeof(what), "refused by static analysis, nothing was run");
         break;
     }
     fprintf(stderr,
@@ -196,11 +217,11 @@ int cmd_run(struct cli *cli)
     cli->policy.n_wasm_dirs = cli->n_dirs;
     cli->policy.keep_workspace = cli->keep;
 
-    struct live lv = {{0, 0, 0}};
-    if (!cli->json) {
+    struct live lv = {{0, 0, 0}, cli};
+    req.userdata = &lv;
+    req.on_analysis = on_analysis;
+    if (!cli->json)
         req.on_output = on_output;
-        req.userdata = &lv;
-    }
     req.cancel_fd = cancel_signals();
 
     struct sbx_result *res = NULL;

@@ -60,7 +60,8 @@ int main(int argc, char **argv)
         cli_print_help(CMD_NONE);
         return EXIT_USAGE;
     }
-    if ((cli.command == CMD_RUN || cli.command == CMD_CONFIG) && (r = cli_load_config(&cli))) {
+    if ((cli.command == CMD_RUN || cli.command == CMD_CONFIG || cli.command == CMD_CHECK) &&
+        (r = cli_load_config(&cli))) {
         sbx_config_free(cli.config);
         return r;
     }
@@ -85,6 +86,9 @@ int main(int argc, char **argv)
         break;
     case CMD_DASHBOARD:
         r = cmd_dashboard(&cli);
+        break;
+    case CMD_CHECK:
+        r = cmd_check(&cli);
         break;
     case CMD_NONE:
         break;

@@ -29,8 +29,9 @@ struct option_def {
 #define DOC (1u << CMD_DOCTOR)
 #define PS (1u << CMD_PS)
 #define LIVE (PS | (1u << CMD_KILL) | (1u << CMD_DASHBOARD))
+#define CHK (1u << CMD_CHECK)
 #define RC (RUN | CONF)
-#define ALL (RUN | LIST | CONF | DOC | LIVE | 1u)
+#define ALL (RUN | LIST | CONF | DOC | LIVE | CHK | 1u)
 
 void cli_err(const char *fmt, ...)
 {
@@ -170,8 +171,16 @@ static const struct option_def options[] = {
      K("resource_limits.tmp_size_mb")},
     {"workspace-size", "MB", RC, "size of the workspace /work (default 64)",
      K("resource_limits.workspace_size_mb")},
-    {"config", "FILE", RC, "read this TOML config file after the system and user ones", opt_string,
-     NULL, NULL},
+    {"config", "FILE", RC | CHK, "read this TOML config file after the system and user ones",
+     opt_string, NULL, NULL},
+    {"analysis", "MODE", RC,
+     "static analysis before the run: warn (default: report findings), block (refuse the run "
+     "on a finding at --block-severity or above; exit 126) or off",
+     K("analysis.mode")},
+    {"block-severity", "LEVEL", RC | CHK,
+     "least severity that blocks (and makes check exit 1): info, low, medium, high (default), "
+     "critical",
+     K("analysis.block_severity")},
     {"stdin", "FILE", RUN, "feed FILE to the program's stdin (default: this stdin)", opt_string,
      NULL, NULL},
     {"env", "K=V", RUN, "set a variable for the program (repeatable)", opt_env, NULL, NULL},
@@ -196,8 +205,9 @@ static const struct option_def options[] = {
      NULL},
     {"keep", NULL, RUN, "copy the workspace to a host directory after the run and keep it",
      opt_flag, NULL, NULL},
-    {"json", NULL, RUN | LIST | CONF | DOC | PS,
-     "print the report (or list, config, doctor, ps) as JSON on stdout", opt_flag, NULL, NULL},
+    {"json", NULL, RUN | LIST | CONF | DOC | PS | CHK,
+     "print the report (or list, config, doctor, ps, check) as JSON on stdout", opt_flag, NULL,
+     NULL},
     {"quiet", NULL, RUN, "no summary line on stderr", opt_flag, NULL, NULL},
     {"timings", NULL, RUN, "print where the run's time went, stage by stage", opt_flag, NULL, NULL},
     {"help", NULL, ALL, "show this help", opt_flag, NULL, NULL},
@@ -231,6 +241,7 @@ static int parse_option(struct cli *cli, int argc, char **argv, int *i)
                 : cli->command == CMD_PS        ? "ps"
                 : cli->command == CMD_KILL      ? "kill"
                 : cli->command == CMD_DASHBOARD ? "dashboard"
+                : cli->command == CMD_CHECK     ? "check"
                                                 : "");
         return EXIT_USAGE;
     }
@@ -265,6 +276,8 @@ static enum cli_command command_of(const char *word)
         return CMD_KILL;
     if (!strcmp(word, "dashboard"))
         return CMD_DASHBOARD;
+    if (!strcmp(word, "check"))
+        return CMD_CHECK;
     return CMD_NONE;
 }
 
@@ -281,8 +294,8 @@ int cli_parse(struct cli *cli, int argc, char **argv)
         cli->command = command_of(argv[i]);
         if (cli->command == CMD_NONE) {
             cli_err(
-                "unknown command '%s' (commands: run, list-supported, config, doctor, ps, kill, "
-                "dashboard; see --help)",
+                "unknown command '%s' (commands: run, check, list-supported, config, doctor, ps, "
+                "kill, dashboard; see --help)",
                 argv[i]);
             return EXIT_USAGE;
         }
@@ -301,6 +314,8 @@ int cli_parse(struct cli *cli, int argc, char **argv)
             cli->file = argv[i];
         } else if (cli->command == CMD_KILL && !cli->target) {
             cli->target = argv[i];
+        } else if (cli->command == CMD_CHECK && cli->n_check_files < CLI_MAX_CHECK_FILES) {
+            cli->check_files[cli->n_check_files++] = argv[i];
         } else {
             cli_err("unexpected argument '%s' (arguments for the program go after --)", argv[i]);
             return EXIT_USAGE;
@@ -308,6 +323,10 @@ int cli_parse(struct cli *cli, int argc, char **argv)
     }
     if (cli->n_args > CLI_MAX_ARGS) {
         cli_err("too many program arguments (at most %d)", CLI_MAX_ARGS);
+        return EXIT_USAGE;
+    }
+    if (cli->command == CMD_CHECK && !cli->n_check_files && !cli->help && !cli->version) {
+        cli_err("check: no file given (usage: rusty-sandbox check FILE... [--json])");
         return EXIT_USAGE;
     }
     if (cli->command == CMD_RUN && !cli->file && !cli->help && !cli->version) {
@@ -344,6 +363,7 @@ void cli_print_help(enum cli_command command)
            sbx_version());
     printf("Usage:\n"
            "  rusty-sandbox run FILE [OPTIONS] [-- ARGS...]   run FILE in the sandbox\n"
+           "  rusty-sandbox check FILE... [--json]            static analysis only\n"
            "  rusty-sandbox list-supported [--json]           runtimes and interpreters\n"
            "  rusty-sandbox config [--config FILE] [--json]   the effective configuration\n"
            "  rusty-sandbox doctor [--json]                   what this host can enforce\n"
@@ -369,6 +389,7 @@ void cli_print_help(enum cli_command command)
     }
     printf("\nExit codes: the program's own when it ran to completion; 64 usage error, 65 no "
            "runtime\nfor the file, 66 file missing or unreadable, 69 host cannot sandbox, 124 "
-           "timeout,\n125 sandbox failure, 127 interpreter not found, 128+N killed (or "
-           "cancelled) by signal N.\n");
+           "timeout,\n125 sandbox failure, 126 blocked by static analysis, 127 interpreter not "
+           "found,\n128+N killed (or cancelled) by signal N. check: 0 clean, 1 a finding at the "
+           "block\nseverity, 2 a file unreadable, unsupported or with a syntax error.\n");
 }

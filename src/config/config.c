@@ -21,12 +21,13 @@
 
 #include "config/toml.h"
 #include "core/errors.h"
+#include "sbx/analysis.h"
 #include "sbx/config.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/parse.h"
 
-enum kind { K_BOOL, K_INT, K_NUMBER, K_STRING, K_ENUM, K_PATH, K_PATH_LIST };
+enum kind { K_BOOL, K_INT, K_NUMBER, K_STRING, K_ENUM, K_PATH, K_PATH_LIST, K_STRING_LIST };
 
 struct key_def {
     const char *section, *name;
@@ -40,6 +41,8 @@ static const char *const log_levels[] = {"error", "warn", "info", "debug", NULL}
 static const char *const output_actions[] = {"truncate", "kill", NULL};
 static const char *const fallbacks[] = {"none", "rlimit", NULL};
 static const char *const violation_actions[] = {"log", "kill", NULL};
+static const char *const analysis_modes[] = {"warn", "block", "off", NULL};
+static const char *const severities[] = {"info", "low", "medium", "high", "critical", NULL};
 static const char *const wasm_engines[] = {"auto",     "node",  "wasmtime", "wasmer",
                                            "wasmedge", "iwasm", "wasm3",    NULL};
 
@@ -78,6 +81,9 @@ enum key_id {
     KEY_SAMPLE_INTERVAL,
     KEY_SYSLOG,
     KEY_LIVE_REGISTRY,
+    KEY_ANALYSIS_MODE,
+    KEY_BLOCK_SEVERITY,
+    KEY_ALLOW_RULES,
     KEY__N,
 };
 
@@ -154,7 +160,19 @@ static const struct key_def keys[KEY__N] = {
                     "also send security events to syslog (authpriv, warning)"},
     [KEY_LIVE_REGISTRY] = {"telemetry", "live_registry", K_BOOL, 0, 0, NULL,
                            "publish running runs for `ps`, `kill` and the dashboard"},
+    [KEY_ANALYSIS_MODE] = {"analysis", "mode", K_ENUM, 0, 0, analysis_modes,
+                           "static analysis before a run: report findings (warn), refuse "
+                           "the run on a blocking finding (block), or skip it (off)"},
+    [KEY_BLOCK_SEVERITY] = {"analysis", "block_severity", K_ENUM, 0, 0, severities,
+                            "the least severity that blocks in block mode (and fails check)"},
+    [KEY_ALLOW_RULES] = {"analysis", "allow_rules", K_STRING_LIST, 0, 0, NULL,
+                         "rule ids that are reported but never block, e.g. [\"PY-NET-001\"]"},
 };
+
+static bool is_list(int id)
+{
+    return keys[id].kind == K_PATH_LIST || keys[id].kind == K_STRING_LIST;
+}
 
 #define MAX_LIST 64
 #define MAX_WARNINGS 16
@@ -277,6 +295,8 @@ static const char *kind_text(const struct key_def *k, char *buf, size_t size)
         return "a path (a string)";
     case K_PATH_LIST:
         return "an array of paths (strings)";
+    case K_STRING_LIST:
+        return "an array of strings";
     }
     return "a value";
 }
@@ -386,17 +406,18 @@ static int from_toml_scalar(int id, const struct sbx__toml_node *n, struct value
         }
         return 0;
     case K_PATH_LIST:
+    case K_STRING_LIST:
         return -EINVAL; /* handled by the caller */
     }
     return -EINVAL;
 }
 
-/* "PATH" or "PATH:rw", the path made absolute against base_dir. */
-static int list_item(struct value *v, const char *s, size_t len, const char *base_dir)
+/* "PATH" or "PATH:rw", the path made absolute against base_dir (NULL: a plain string). */
+static int list_item(struct value *v, const char *s, size_t len, const char *base_dir, bool is_path)
 {
     if (len == 0 || strlen(s) != len || len >= PATH_MAX || v->n >= MAX_LIST)
         return -EINVAL;
-    char *p = resolve_path(s, base_dir);
+    char *p = is_path ? resolve_path(s, base_dir) : strdup(s);
     if (!p)
         return -ENOMEM;
     v->list[v->n++] = p;
@@ -414,14 +435,14 @@ static int assign_toml(struct sbx_config *c, int id, const struct sbx__toml_node
         snprintf(got, sizeof(got), "%.17g%s", n->u.fp,
                  n->u.fp == floor(n->u.fp) && fabs(n->u.fp) < 1e17 ? ".0" : "");
     int r = 0;
-    if (keys[id].kind == K_PATH_LIST) {
+    if (is_list(id)) {
         if (n->type != SBX_TOML_ARRAY || sbx__toml_array_len(n) > MAX_LIST)
             return bad(err, where, id, got);
         for (size_t i = 0; r == 0 && i < sbx__toml_array_len(n); i++) {
             const struct sbx__toml_node *it = sbx__toml_array_at(n, i);
-            r = it->type == SBX_TOML_STRING
-                    ? list_item(&tmp, it->u.string.ptr, it->u.string.len, base_dir)
-                    : -EINVAL;
+            r = it->type == SBX_TOML_STRING ? list_item(&tmp, it->u.string.ptr, it->u.string.len,
+                                                        base_dir, keys[id].kind == K_PATH_LIST)
+                                            : -EINVAL;
             if (r == -EINVAL)
                 describe(it, got, sizeof(got));
         }
@@ -487,7 +508,8 @@ static int unknown_section(struct sbx_error *err, const char *file, uint32_t lin
     const char *hint = closest(name, NULL, 1);
     return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_POLICY, 0,
                       "%s:%u: unknown section [%.100s]%s%s%s (known: general, resource_limits, "
-                      "security, telemetry, runtimes.python, runtimes.javascript, runtimes.wasm)",
+                      "security, analysis, telemetry, runtimes.python, runtimes.javascript, "
+                      "runtimes.wasm)",
                       file, line, name, hint ? "; did you mean [" : "", hint ? hint : "",
                       hint ? "]?" : "");
 }
@@ -514,7 +536,8 @@ static int walk_root(struct sbx_config *c, const char *file, const struct sbx__t
             continue;
         }
         if (!is_table || (strcmp(e->key, "general") && strcmp(e->key, "resource_limits") &&
-                          strcmp(e->key, "security") && strcmp(e->key, "telemetry"))) {
+                          strcmp(e->key, "security") && strcmp(e->key, "analysis") &&
+                          strcmp(e->key, "telemetry"))) {
             if (!is_table) {
                 const char *home = home_section(e->key);
                 const char *hint = home ? NULL : closest(e->key, NULL, 0);
@@ -655,11 +678,14 @@ struct sbx_config *sbx_config_new(void)
     c->v[KEY_SYSLOG].set = 1;
     c->v[KEY_LIVE_REGISTRY].set = 1;
     c->v[KEY_LIVE_REGISTRY].b = p.live_registry;
+    c->v[KEY_ALLOW_RULES].set = 1;
     if (set_default_str(c, KEY_LOG_LEVEL, "info") < 0 ||
         set_default_str(c, KEY_OUTPUT_ACTION, "truncate") < 0 ||
         set_default_str(c, KEY_FALLBACK, "none") < 0 ||
         set_default_str(c, KEY_ON_VIOLATION, "log") < 0 ||
-        set_default_str(c, KEY_WASM_ENGINE, "auto") < 0) {
+        set_default_str(c, KEY_WASM_ENGINE, "auto") < 0 ||
+        set_default_str(c, KEY_ANALYSIS_MODE, "warn") < 0 ||
+        set_default_str(c, KEY_BLOCK_SEVERITY, "high") < 0) {
         sbx_config_free(c);
         return NULL;
     }
@@ -710,6 +736,7 @@ static int node_from_string(const struct key_def *k, const char *s, struct sbx__
     case K_ENUM:
     case K_PATH:
     case K_PATH_LIST:
+    case K_STRING_LIST:
         n->type = SBX_TOML_STRING;
         n->u.string.ptr = (char *)(uintptr_t)s; /* read only below */
         n->u.string.len = strlen(s);
@@ -727,7 +754,7 @@ int sbx_config_set(struct sbx_config *c, const char *key, const char *value, con
         return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_POLICY, 0, "%s: no key '%s'", label, key);
     snprintf(section, sizeof(section), "%.*s", (int)(dot - key), key);
     int id = find_key(section, dot + 1);
-    if (id < 0 || keys[id].kind == K_PATH_LIST)
+    if (id < 0 || is_list(id))
         return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_POLICY, 0, "%s: no key '%s'", label, key);
     struct sbx__toml_node n;
     char cwd[PATH_MAX];
@@ -862,6 +889,34 @@ static const char *existing_dir(struct sbx_config *c, int id)
     return NULL;
 }
 
+/* [analysis]: mode, block_severity, allow_rules (each id must name a rule). */
+static int analysis_policy(struct sbx_config *c, struct sbx_policy *p, struct sbx_error *err)
+{
+    const struct value *v = c->v;
+    const char *mode = v[KEY_ANALYSIS_MODE].s;
+    p->analysis_mode = !strcmp(mode, "block") ? SBX_ANALYSIS_BLOCK
+                       : !strcmp(mode, "off") ? SBX_ANALYSIS_OFF
+                                              : SBX_ANALYSIS_WARN;
+    if (sbx_severity_parse(v[KEY_BLOCK_SEVERITY].s, &p->block_severity) < 0)
+        return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_POLICY, 0,
+                          "%s: analysis.block_severity: unknown severity '%s'",
+                          v[KEY_BLOCK_SEVERITY].origin, v[KEY_BLOCK_SEVERITY].s);
+    const struct value *rules = &v[KEY_ALLOW_RULES];
+    for (size_t i = 0; i < rules->n; i++) {
+        int r = sbx_analysis_rule_check(rules->list[i]);
+        if (r < 0)
+            return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_POLICY, 0,
+                              "%s: analysis.allow_rules: '%.100s' is %s (rusty-sandbox check "
+                              "prints rule ids; see rusty-sandbox(1))",
+                              rules->origin, rules->list[i],
+                              r == -ENOENT ? "not a known rule"
+                                           : "not a rule id (like \"PY-EXEC-001\")");
+    }
+    p->allow_rules = (const char *const *)rules->list;
+    p->n_allow_rules = rules->n;
+    return 0;
+}
+
 int sbx_config_policy(struct sbx_config *c, struct sbx_policy *p, struct sbx_error *err)
 {
     sbx_policy_init(p);
@@ -907,6 +962,9 @@ int sbx_config_policy(struct sbx_config *c, struct sbx_policy *p, struct sbx_err
     p->syslog = v[KEY_SYSLOG].b;
     p->live_registry = v[KEY_LIVE_REGISTRY].b;
     p->wasm_fuel = v[KEY_WASM_FUEL].set ? (uint64_t)v[KEY_WASM_FUEL].i : 0;
+    int r = analysis_policy(c, p, err);
+    if (r < 0)
+        return r;
     return sbx_policy_validate(p, err);
 }
 
@@ -927,7 +985,8 @@ static json_t *value_json(int id, const struct value *v)
     case K_ENUM:
     case K_PATH:
         return v->s ? json_string(v->s) : json_null();
-    case K_PATH_LIST: {
+    case K_PATH_LIST:
+    case K_STRING_LIST: {
         json_t *a = json_array();
         for (size_t i = 0; i < v->n; i++)
             json_array_append_new(a, json_string(v->list[i]));
@@ -975,6 +1034,7 @@ static void toml_value(FILE *f, int id, const struct value *v)
         toml_quote(f, v->s);
         break;
     case K_PATH_LIST:
+    case K_STRING_LIST:
         fputc('[', f);
         for (size_t i = 0; i < v->n; i++) {
             if (i)
@@ -1003,7 +1063,7 @@ static char *dump_toml(const struct sbx_config *c)
             section = keys[i].section;
             fprintf(f, "\n[%s]\n", section);
         }
-        if (!v->set || (keys[i].kind != K_PATH_LIST && keys[i].kind >= K_STRING && !v->s)) {
+        if (!v->set || (!is_list(i) && keys[i].kind >= K_STRING && !v->s)) {
             fprintf(f, "# %s is not set (%s)\n", keys[i].name, keys[i].help);
             continue;
         }

@@ -24,6 +24,8 @@ void sbx_policy_init(struct sbx_policy *policy)
     policy->wasm_memory_growth = true;
     policy->sample_interval_ms = SBX_DEFAULT_SAMPLE_INTERVAL_MS;
     policy->live_registry = true;
+    policy->analysis_mode = SBX_ANALYSIS_WARN;
+    policy->block_severity = SBX_SEVERITY_HIGH;
 }
 
 static int invalid(struct sbx_error *err, const char *what)
@@ -78,6 +80,16 @@ int sbx_policy_validate(const struct sbx_policy *p, struct sbx_error *err)
         return invalid(err, "sample interval: must be between 10 and 60000 ms");
     if ((p->events_file && !p->events_file[0]) || (p->metrics_file && !p->metrics_file[0]))
         return invalid(err, "telemetry: events_file and metrics_file must not be empty");
+    if (p->analysis_mode != SBX_ANALYSIS_WARN && p->analysis_mode != SBX_ANALYSIS_BLOCK &&
+        p->analysis_mode != SBX_ANALYSIS_OFF)
+        return invalid(err, "analysis mode: must be block, warn or off");
+    if (p->block_severity < SBX_SEVERITY_INFO || p->block_severity > SBX_SEVERITY_CRITICAL)
+        return invalid(err, "analysis block severity: must be info, low, medium, high or critical");
+    if (p->n_allow_rules > SBX_MAX_ALLOW_RULES || (p->n_allow_rules && !p->allow_rules))
+        return invalid(err, "analysis allow rules: at most 256 rule ids");
+    for (size_t i = 0; i < p->n_allow_rules; i++)
+        if (!p->allow_rules[i] || !p->allow_rules[i][0])
+            return invalid(err, "analysis allow rules: a rule id is empty");
     if (p->workspace_root && p->workspace_root[0] != '/')
         return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_POLICY, 0,
                           "workspace root: '%.200s' must be an absolute path", p->workspace_root);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/analysis.h"
 #include "core/report.h"
 #include "sbx/result.h"
 
@@ -218,6 +219,11 @@ char *sbx_result_to_json(const struct sbx_result *r)
     json_object_set_new(o, "timings", t);
     json_object_set_new(
         o, "error", r->status == SBX_STATUS_INTERNAL_ERROR ? error_obj(&r->error) : json_null());
+    json_object_set_new(o, "findings", sbx__analysis_findings_json(r->analysis));
+    json_t *an = sbx__analysis_json(r->analysis, r->limits.analysis_mode);
+    json_object_set_new(an, "block_severity",
+                        json_string(sbx_severity_name(r->limits.block_severity)));
+    json_object_set_new(o, "analysis", an);
     char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
     json_decref(o);
     return s;

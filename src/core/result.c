@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "platform/platform.h"
+#include "sbx/analysis.h"
 #include "sbx/result.h"
 
 void sbx_result_free(struct sbx_result *result)
@@ -14,6 +15,7 @@ void sbx_result_free(struct sbx_result *result)
         return;
     free(result->out.data);
     free(result->err.data);
+    sbx_analysis_free(result->analysis);
     free(result);
 }
 
@@ -40,6 +42,8 @@ const char *sbx_status_name(enum sbx_status status)
         return "cancelled";
     case SBX_STATUS_INTERNAL_ERROR:
         return "internal_error";
+    case SBX_STATUS_BLOCKED:
+        return "blocked";
     }
     return "unknown";
 }

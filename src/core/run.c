@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "analysis/analysis.h"
 #include "core/audit.h"
 #include "core/errors.h"
 #include "platform/platform.h"
@@ -130,6 +131,8 @@ struct run_ctx {
     char scratch_path[PATH_MAX];
     struct sbx_bind binds[SBX_MAX_BINDS + 1 + SBX_MAX_RUNTIME_BINDS];
     size_t n_binds;
+    struct sbx_analysis *analysis; /* moved into the result */
+    uint64_t analysed_ns;
 };
 
 /* Everything that can be refused before anything on the host changes. */
@@ -191,6 +194,37 @@ static int check_request(struct run_ctx *c, struct sbx_error *err)
     return sbx_interpreter_resolve(c->rt, c->req->interpreter, NULL, &c->interp, err);
 }
 
+/*
+ * Static analysis of the program, read from the fd that will be copied into the workspace.
+ * SECURITY: in block mode a failed analysis refuses the run (fail closed); in warn mode the run
+ * goes on without one. A language without an analyser is not analysed.
+ */
+static int analyse(struct run_ctx *c, struct sbx_error *err)
+{
+    const struct sbx_policy *p = c->policy;
+    if (p->analysis_mode == SBX_ANALYSIS_OFF)
+        return 0;
+    const char *lang = c->rt->name;
+    if (strcmp(lang, "python") && strcmp(lang, "javascript") && strcmp(lang, "wasm"))
+        return 0;
+    struct sbx_error aerr = {0};
+    int r = sbx__analyze_fd(c->program_fd, lang, p, &c->analysis, &aerr);
+    if (r < 0 && p->analysis_mode == SBX_ANALYSIS_BLOCK) {
+        if (err)
+            *err = aerr;
+        return r;
+    }
+    c->analysed_ns = sbx__now_ns();
+    if (c->analysis && c->req->on_analysis)
+        c->req->on_analysis(c->req->userdata, c->analysis);
+    return 0;
+}
+
+static bool blocked(const struct run_ctx *c)
+{
+    return c->policy->analysis_mode == SBX_ANALYSIS_BLOCK && c->analysis && c->analysis->blocks;
+}
+
 static const char *program_name(const char *file)
 {
     const char *base = strrchr(file, '/');
@@ -244,6 +278,8 @@ static struct sbx_result *new_result(struct run_ctx *c)
     res->limits.wasm_engine = NULL;
     res->limits.wasm_dirs = NULL;
     res->limits.n_wasm_dirs = 0;
+    res->limits.allow_rules = NULL;
+    res->limits.n_allow_rules = 0;
     snprintf(res->runtime_name, sizeof(res->runtime_name), "%s", c->rt->name);
     snprintf(res->interpreter, sizeof(res->interpreter), "%s", c->interp.path);
     snprintf(res->file, sizeof(res->file), "%s", c->req->file);
@@ -283,6 +319,20 @@ static int launch(struct run_ctx *c, uint64_t t0, struct sbx__tel *tel, struct s
     return r;
 }
 
+/* The result of a run that analysis refused: nothing was created on the host, nothing ran. */
+static struct sbx_result *blocked_result(struct run_ctx *c, uint64_t t0)
+{
+    sbx__random_id(c->ws.id);
+    struct sbx_result *res = new_result(c);
+    if (!res)
+        return NULL;
+    res->status = SBX_STATUS_BLOCKED;
+    res->analysis = TAKE_PTR(c->analysis);
+    sbx__result_timing(res, "analysed", c->analysed_ns, t0);
+    res->wall_time_us = (sbx__now_ns() - t0) / 1000;
+    return res;
+}
+
 static void finish(struct run_ctx *c, struct sbx_result *res, uint64_t t0)
 {
     int keep = c->policy->keep_workspace && res;
@@ -303,8 +353,20 @@ static void finish(struct run_ctx *c, struct sbx_result *res, uint64_t t0)
     }
     if (c->program_fd >= 0)
         close(c->program_fd);
+    sbx_analysis_free(TAKE_PTR(c->analysis));
     sbx__strv_done(&c->argv);
     sbx__strv_done(&c->env);
+}
+
+/* The run_started event, then one analysis_finding event per finding. */
+static void tel_started(struct sbx__tel *tel, const struct sbx_result *res)
+{
+    sbx__tel_run_started(tel, res);
+    for (size_t i = 0; res->analysis && i < res->analysis->n_findings; i++) {
+        const struct sbx_finding *f = &res->analysis->findings[i];
+        sbx__tel_analysis_finding(tel, f->rule, f->category, sbx_severity_name(f->severity),
+                                  f->line, f->column, f->message);
+    }
 }
 
 int sbx_run(const struct sbx_policy *policy, const struct sbx_request *req, struct sbx_result **ret,
@@ -322,26 +384,35 @@ int sbx_run(const struct sbx_policy *policy, const struct sbx_request *req, stru
     struct sbx__tel *tel = NULL;
     int r = check_request(&c, err);
     if (r >= 0)
+        r = analyse(&c, err);
+    if (r >= 0)
         r = sbx__audit_open(policy, c.program_fd, &audit, err);
     if (r >= 0)
         r = sbx__tel_open(policy, req, t0, &tel, err);
-    if (r >= 0)
+    if (r >= 0 && blocked(&c) && !(res = blocked_result(&c, t0)))
+        r = sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_RUNTIME, ENOMEM, "allocating the result");
+    if (r >= 0 && !res)
         r = SBX_BACKEND->prepare(&c.id, err);
-    if (r >= 0)
+    if (r >= 0 && !res)
         r = stage_workspace(&c, err);
-    if (r >= 0 &&
+    if (r >= 0 && !res &&
         (r = build_argv(c.rt, policy, c.interp.path, program_name(req->file), req, &c.argv, err)) <
             0 &&
         !c.rt->build_argv_policy) /* that hook fills err itself */
         sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_RUNTIME, -r, "building argv");
-    if (r >= 0 && (r = build_env(policy, c.rt, &c.env)) < 0)
+    if (r >= 0 && !res && (r = build_env(policy, c.rt, &c.env)) < 0)
         sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_RUNTIME, -r, "building the environment");
-    if (r >= 0 && !(res = new_result(&c)))
+    if (r >= 0 && res) {
+        tel_started(tel, res); /* blocked: nothing to launch */
+    } else if (r >= 0 && !(res = new_result(&c))) {
         r = sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_RUNTIME, ENOMEM, "allocating the result");
-    if (r >= 0) {
+    } else if (r >= 0) {
+        if (c.analysis)
+            sbx__result_timing(res, "analysed", c.analysed_ns, t0);
+        res->analysis = TAKE_PTR(c.analysis);
         sbx__result_timing(res, "workspace_ready", sbx__now_ns(), t0);
         sbx__interpreter_version_cached(c.rt, &c.interp, c.ws.scratch_fd, res->interpreter_version);
-        sbx__tel_run_started(tel, res);
+        tel_started(tel, res);
         r = launch(&c, t0, tel, res, err);
         if (r >= 0 && c.rt->finish)
             c.rt->finish(c.rt, policy, res);

@@ -1,0 +1,1 @@
+getattr(getattr(getattr(getattr(getattr(os,"a"),"b"),"c"),"d"),"e")()

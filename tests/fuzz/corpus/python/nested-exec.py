@@ -1,0 +1,1 @@
+exec("exec(\"exec(\\\"import os\\\")\")")
