@@ -444,54 +444,64 @@ bool sbx__js_is_require(struct sbx__js_sym s, bool *loader)
 
 static struct sbx__js_sym resolve_at(struct sbx__js *js, TSNode n, int depth);
 
+static struct sbx__js_sym call_loads(struct sbx__js *js, TSNode args)
+{
+    struct sbx__js_fold *f = malloc(sizeof(*f));
+    struct sbx__js_sym r = sym_root(R_NONE);
+    if (f && sbx__js_kind(js, args) == K_ARGUMENTS && sbx__js_fold(js, sbx__js_child(args, 0), f))
+        r = sbx__js_module(f->buf, f->len);
+    free(f);
+    return r;
+}
+
+/* Buffer.from(x, 'base64'), hex, latin1...: bytes from an encoded text (utf8 is plain). */
+static bool buffer_decodes(struct sbx__js *js, TSNode args)
+{
+    uint32_t len;
+    TSNode enc = sbx__js_child(args, 1);
+    const char *t = sbx__js_text(js, enc, &len);
+    return sbx__js_kind(js, enc) == K_STRING && len >= 5 && memcmp(t + 1, "utf", 3) != 0;
+}
+
+/* What a call returns, for the calls that matter: require/import (the module), promisify and
+ * bind (the function), createRequire (a require), decoders (a decoded string). */
 static struct sbx__js_sym resolve_call(struct sbx__js *js, TSNode n, int depth)
 {
     TSNode fn = sbx__js_field(js, n, F_FUNCTION), args = sbx__js_field(js, n, F_ARGUMENTS);
-    bool has_args = sbx__js_kind(js, args) == K_ARGUMENTS;
-    TSNode a0 = has_args ? sbx__js_child(args, 0) : (TSNode){0};
-    bool loader;
-    if (sbx__js_kind(js, fn) == K_IMPORT ||
-        sbx__js_is_require(resolve_at(js, fn, depth + 1), &loader)) {
-        struct sbx__js_fold *f = malloc(sizeof(*f));
-        struct sbx__js_sym r = sym_root(R_NONE);
-        if (f && has_args && sbx__js_fold(js, a0, f))
-            r = sbx__js_module(f->buf, f->len);
-        free(f);
-        return r;
+    struct sbx__js_sym obj = sym_root(R_NONE), s, d = {.flags = SF_DECODED};
+    bool loader, member = sbx__js_kind(js, fn) == K_MEMBER;
+    if (sbx__js_kind(js, fn) == K_IMPORT)
+        return call_loads(js, args);
+    if (member) { /* resolved here once: its object tells whether a method keeps decoding */
+        uint32_t len;
+        const char *t = sbx__js_text(js, sbx__js_field(js, fn, F_PROPERTY), &len);
+        obj = resolve_at(js, sbx__js_field(js, fn, F_OBJECT), depth + 1);
+        s = sbx__js_member(obj, t, len, false);
+    } else {
+        s = resolve_at(js, fn, depth + 1);
     }
-    struct sbx__js_sym s = resolve_at(js, fn, depth + 1);
+    if (sbx__js_is_require(s, &loader))
+        return call_loads(js, args);
     if (s.flags & SF_VIA_BIND) {
         s.flags &= (uint8_t)~SF_VIA_BIND;
         return s;
     }
-    if (sbx__js_sym_is(s, M_UTIL, 1, V_PROMISIFY, 0) && has_args)
-        return resolve_at(js, a0, depth + 1);
+    if (sbx__js_sym_is(s, M_UTIL, 1, V_PROMISIFY, 0))
+        return resolve_at(js, sbx__js_child(args, 0), depth + 1);
     if (sbx__js_sym_is(s, M_MODULE, 1, V_CREATEREQUIRE, 0) ||
         sbx__js_sym_is(s, R_MODULE, 2, V_CONSTRUCTOR, V_CREATEREQUIRE))
         return sym_root(R_REQUIRE);
-    if (sbx__js_sym_is(s, R_OBJECT, 1, V_GETPROTOTYPEOF, 0) && has_args &&
-        resolve_at(js, a0, depth + 1).root == R_FUNCLIT)
-        return sym_root(R_FUNCPROTO);
-    struct sbx__js_sym d = sym_root(R_NONE);
-    d.flags = SF_DECODED;
-    if (s.root == R_ATOB || s.root == R_UNESCAPE || s.root == R_DECODEURI ||
+    if (sbx__js_sym_is(s, R_OBJECT, 1, V_GETPROTOTYPEOF, 0))
+        return resolve_at(js, sbx__js_child(args, 0), depth + 1).root == R_FUNCLIT
+                   ? sym_root(R_FUNCPROTO)
+                   : sym_root(R_NONE);
+    if ((s.n == 0 && (s.root == R_ATOB || s.root == R_UNESCAPE || s.root == R_DECODEURI)) ||
         sbx__js_sym_is(s, R_STRING, 1, V_FROMCHARCODE, 0) ||
-        sbx__js_sym_is(s, R_STRING, 1, V_FROMCODEPOINT, 0))
-        return s.n == 0 || s.root == R_STRING ? d : sym_root(R_NONE);
-    if (sbx__js_sym_is(s, R_BUFFER, 1, V_FROM, 0) && has_args &&
-        !ts_node_is_null(sbx__js_child(args, 1))) {
-        uint32_t len;
-        TSNode enc = sbx__js_child(args, 1);
-        const char *t = sbx__js_text(js, enc, &len);
-        if (sbx__js_kind(js, enc) != K_STRING || len < 5 || !memcmp(t + 1, "utf", 3))
-            return sym_root(R_NONE);
-        return d; /* base64, hex, latin1...: bytes from an encoded text */
-    }
-    /* Methods called on a decoded value keep it decoded (toString, join, reverse...). */
-    if (sbx__js_kind(js, fn) == K_MEMBER &&
-        (resolve_at(js, sbx__js_field(js, fn, F_OBJECT), depth + 1).flags & SF_DECODED))
+        sbx__js_sym_is(s, R_STRING, 1, V_FROMCODEPOINT, 0) ||
+        (sbx__js_sym_is(s, R_BUFFER, 1, V_FROM, 0) && buffer_decodes(js, args)))
         return d;
-    return sym_root(R_NONE);
+    /* Methods called on a decoded value keep it decoded (toString, join, reverse...). */
+    return member && (obj.flags & SF_DECODED) ? d : sym_root(R_NONE);
 }
 
 static struct sbx__js_sym resolve_ident(struct sbx__js *js, TSNode n)

@@ -136,6 +136,14 @@ static const struct sbx__rule rules[RULE__COUNT] = {
                         "reaches the Function constructor through a .constructor chain", NO_EVAL},
 };
 
+const struct sbx__rule *sbx__js_rule(const char *id)
+{
+    for (size_t i = 0; id && i < RULE__COUNT; i++)
+        if (!strcmp(rules[i].id, id))
+            return &rules[i];
+    return NULL;
+}
+
 /* ------------------------------------------------------------------ name tables */
 
 static const char *const vocab_names[V__COUNT] = {

@@ -361,5 +361,7 @@ SBX_INTERNAL bool sbx__js_module_root(const char *name, size_t len, uint8_t *roo
                                       uint16_t *member);
 SBX_INTERNAL const char *sbx__js_sym_name(struct sbx__js_sym s, char *buf, size_t size);
 SBX_INTERNAL void sbx__js_check(struct sbx__js *js, TSNode n);
+/* The rule whose id is `id` (a JS-* rule), or NULL. */
+SBX_INTERNAL const struct sbx__rule *sbx__js_rule(const char *id);
 
 #endif
