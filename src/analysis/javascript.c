@@ -21,7 +21,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -1014,6 +1016,59 @@ static bool read_all(int fd, void *buf, size_t len)
     return sbx__read_full(fd, buf, len) == (ssize_t)len;
 }
 
+/* The analysis child may grow its data by this much over what it inherited: a tree costs
+ * about 40 bytes per byte of source, so this parses some 25 MB of JavaScript. */
+#define CHILD_DATA_BUDGET (1024ull * 1024 * 1024)
+
+/* SECURITY: the parser's memory is bounded, so a huge input makes the child fail (tree-sitter
+ * aborts when malloc fails) instead of swapping the host. Not under AddressSanitizer, whose
+ * shadow mappings count as data. */
+static void limit_child_memory(void)
+{
+#if !defined(__SANITIZE_ADDRESS__) && !defined(SBX_NO_CHILD_RLIMIT)
+    unsigned long long size, resident, shared, text, lib, data;
+    FILE *f = fopen("/proc/self/statm", "re");
+    if (!f)
+        return;
+    int n =
+        fscanf(f, "%llu %llu %llu %llu %llu %llu", &size, &resident, &shared, &text, &lib, &data);
+    fclose(f);
+    if (n != 6)
+        return;
+    unsigned long long limit = data * (unsigned long long)sysconf(_SC_PAGESIZE) + CHILD_DATA_BUDGET;
+    struct rlimit rl = {.rlim_cur = limit, .rlim_max = limit};
+    (void)setrlimit(RLIMIT_DATA, &rl);
+#endif
+}
+
+/* tree-sitter's own allocator calls exit(1) when malloc fails, which would run the caller's
+ * atexit handlers and flush its stdio buffers a second time: in the child, fail with _exit. */
+#define CHILD_NO_MEMORY 86
+
+static void *child_malloc(size_t size)
+{
+    void *p = malloc(size);
+    if (!p && size)
+        _exit(CHILD_NO_MEMORY);
+    return p;
+}
+
+static void *child_calloc(size_t n, size_t size)
+{
+    void *p = calloc(n, size);
+    if (!p && n && size)
+        _exit(CHILD_NO_MEMORY);
+    return p;
+}
+
+static void *child_realloc(void *old, size_t size)
+{
+    void *p = realloc(old, size);
+    if (!p && size)
+        _exit(CHILD_NO_MEMORY);
+    return p;
+}
+
 static _Noreturn void child_analyze(struct sbx__analysis_ctx *ctx, const char *src, size_t len,
                                     int fd)
 {
@@ -1021,6 +1076,8 @@ static _Noreturn void child_analyze(struct sbx__analysis_ctx *ctx, const char *s
     size_t first = a->n_findings, dropped = a->n_dropped;
     bool had_error = a->syntax_error;
     struct iso_header h = {.magic = ISOLATE_MAGIC};
+    limit_child_memory();
+    ts_set_allocator(child_malloc, child_calloc, child_realloc, free);
     h.r = analyze(ctx, src, len, &h.err);
     h.syntax_error = a->syntax_error && !had_error;
     h.error_line = a->error_line;
@@ -1092,10 +1149,14 @@ static int analyze_isolated(struct sbx__analysis_ctx *ctx, const char *src, size
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
+    if (r == -EPIPE && WIFEXITED(status) && WEXITSTATUS(status) == CHILD_NO_MEMORY)
+        return sbx__error(err, SBX_ERR_INPUT, SBX_STAGE_RUNTIME, ENOMEM,
+                          "javascript analysis: parsing this input needs more than %llu MiB",
+                          CHILD_DATA_BUDGET >> 20);
     if (r == -EPIPE)
         return sbx__error(err, SBX_ERR_INPUT, SBX_STAGE_RUNTIME, 0,
-                          "javascript analysis: the parser failed on this input (%s %d); "
-                          "deeply nested or malformed code?",
+                          "javascript analysis: the parser failed on this input (%s %d): "
+                          "nested too deep or malformed",
                           WIFSIGNALED(status) ? "signal" : "exit status",
                           WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
     return r;
