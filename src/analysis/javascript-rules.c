@@ -457,7 +457,10 @@ static void emit(struct sbx__js *js, enum rule rule, TSNode site, const char *fm
     vsnprintf(detail, sizeof(detail), fmt, ap);
     va_end(ap);
     TSPoint p = ts_node_start_point(site);
-    if (sbx__analysis_add(js->ctx, &rules[rule], p.row + 1, p.column + 1, "%s", detail) < 0)
+    unsigned line = js->depth ? js->at_line : p.row + 1;
+    unsigned column = js->depth ? js->at_column : p.column + 1;
+    if (sbx__analysis_add(js->ctx, &rules[rule], line, column, "%s%s",
+                          js->depth ? "in evaluated code: " : "", detail) < 0)
         js->err = -ENOMEM;
 }
 
@@ -691,6 +694,21 @@ static void check_fs(struct sbx__js *js, TSNode site, TSNode callee, struct sbx_
     free(f);
 }
 
+/* The code string an evaluating call is given, when it is a constant: analysed as well. */
+static void check_code_arg(struct sbx__js *js, TSNode site, const struct args *a, uint32_t at)
+{
+    if (at >= a->n)
+        return;
+    struct sbx__js_fold *f = malloc(sizeof(*f));
+    if (!f) {
+        js->err = -ENOMEM;
+        return;
+    }
+    if (sbx__js_fold(js, a->v[at], f))
+        sbx__js_analyze_nested(js, site, f->buf, f->len);
+    free(f);
+}
+
 /* Calling or constructing `s` at `site`; `callee` is how the source names it. */
 static void check_target(struct sbx__js *js, TSNode site, TSNode callee, struct sbx__js_sym s,
                          const struct args *a, bool is_new)
@@ -710,6 +728,9 @@ static void check_target(struct sbx__js *js, TSNode site, TSNode callee, struct 
         emit(js, OBF_CTOR_CHAIN, site, "%s", sbx__js_excerpt(js, callee, d, sizeof(d)));
     if (runs_code(rule))
         check_decoded_args(js, site, a);
+    if (rule == EVAL_EVAL || rule == EVAL_FUNCTION || rule == EVAL_VM || rule == EVAL_TIMER ||
+        rule == EVAL_WORKER)
+        check_code_arg(js, site, a, rule == EVAL_FUNCTION ? a->n - 1 : 0);
 }
 
 /* `x[key]` on a global, process or dangerous module with a key that is not a plain literal. */

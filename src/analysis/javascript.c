@@ -36,6 +36,8 @@ const TSLanguage *tree_sitter_javascript(void);
 #define MAX_ROUNDS 4     /* resolution replays */
 #define PATTERN_DEPTH 16 /* destructuring nesting followed */
 #define PARSE_TIMEOUT_US (30ull * 1000 * 1000)
+#define NESTED_MAX_DEPTH 2  /* eval("eval('...')") */
+#define NESTED_MAX_COUNT 64 /* nested analyses per file */
 
 /* ------------------------------------------------------------------ tree access */
 
@@ -537,9 +539,11 @@ static void visit_assignment(struct sbx__js *js, TSNode n)
 
 static void syntax_error_at(struct sbx__js *js, TSNode n)
 {
+    js->syntax_seen = true;
+    if (js->depth > 0)
+        return; /* in a string given to eval: not the file's error */
     TSPoint p = ts_node_start_point(n);
     sbx__analysis_syntax_error(js->ctx, p.row + 1, p.column + 1);
-    js->syntax_seen = true;
 }
 
 /* Pre-order visit of one node; `kinds_up[depth - 1]` is its parent's kind. */
@@ -945,26 +949,54 @@ static int analyze_tree(struct sbx__js *js, TSTree *tree)
     return r < 0 ? r : js->err;
 }
 
-static int analyze(struct sbx__analysis_ctx *ctx, const char *src, size_t len,
-                   struct sbx_error *err)
+static TSTree *parse(const char *src, size_t len)
 {
     TSParser *parser = ts_parser_new();
-    if (!parser || !ts_parser_set_language(parser, tree_sitter_javascript())) {
-        if (parser)
-            ts_parser_delete(parser);
-        return sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_RUNTIME, 0,
-                          "javascript analysis: the grammar does not fit this tree-sitter");
-    }
+    if (!parser)
+        return NULL;
+    TSTree *tree = NULL;
     /* SECURITY: hostile input must not hang the analysis; the grammar's error recovery is
      * bounded, this is the backstop. */
     ts_parser_set_timeout_micros(parser, PARSE_TIMEOUT_US);
-    TSTree *tree = ts_parser_parse_string(parser, NULL, src, (uint32_t)len);
+    if (ts_parser_set_language(parser, tree_sitter_javascript()))
+        tree = ts_parser_parse_string(parser, NULL, src, (uint32_t)len);
     ts_parser_delete(parser);
+    return tree;
+}
+
+void sbx__js_analyze_nested(struct sbx__js *js, TSNode site, const char *code, size_t len)
+{
+    if (js->depth >= NESTED_MAX_DEPTH || *js->nested >= NESTED_MAX_COUNT || len == 0)
+        return;
+    (*js->nested)++;
+    TSTree *tree = parse(code, len);
+    if (!tree)
+        return;
+    TSPoint p = ts_node_start_point(site);
+    struct sbx__js sub = {.ctx = js->ctx,
+                          .src = code,
+                          .len = (uint32_t)len,
+                          .depth = js->depth + 1,
+                          .nested = js->nested,
+                          .at_line = js->depth ? js->at_line : p.row + 1,
+                          .at_column = js->depth ? js->at_column : p.column + 1};
+    int r = analyze_tree(&sub, tree);
+    js_free(&sub);
+    ts_tree_delete(tree);
+    if (r < 0)
+        js->err = r;
+}
+
+static int analyze(struct sbx__analysis_ctx *ctx, const char *src, size_t len,
+                   struct sbx_error *err)
+{
+    TSTree *tree = parse(src, len);
     if (!tree)
         return sbx__error(err, SBX_ERR_INPUT, SBX_STAGE_RUNTIME, ETIMEDOUT,
                           "javascript analysis: parsing took more than %llu s",
                           PARSE_TIMEOUT_US / 1000000);
-    struct sbx__js js = {.ctx = ctx, .src = src, .len = (uint32_t)len};
+    unsigned nested = 0;
+    struct sbx__js js = {.ctx = ctx, .src = src, .len = (uint32_t)len, .nested = &nested};
     int r = analyze_tree(&js, tree);
     js_free(&js);
     ts_tree_delete(tree);

@@ -301,6 +301,10 @@ struct sbx__js {
     size_t n_stack, cap_stack;
     uint32_t cur_ev;
     bool again, reporting, syntax_seen;
+    /* Code given to eval/Function/vm as a constant string is analysed too, its findings placed
+     * at the call (at_line/at_column, nonzero when depth > 0). */
+    unsigned depth, at_line, at_column;
+    unsigned *nested; /* nested analyses so far in this file */
     int steps;
     int err; /* sticky -ENOMEM */
 };
@@ -341,6 +345,11 @@ SBX_INTERNAL TSNode sbx__js_unwrap(const struct sbx__js *js, TSNode n);
 SBX_INTERNAL uint32_t sbx__js_lookup(struct sbx__js *js, TSNode ident);
 SBX_INTERNAL const char *sbx__js_excerpt(const struct sbx__js *js, TSNode n, char *buf,
                                          size_t size);
+
+/* Analyse `code` (a constant string that `site` evaluates) as JavaScript; bounded in depth and
+ * number per file. */
+SBX_INTERNAL void sbx__js_analyze_nested(struct sbx__js *js, TSNode site, const char *code,
+                                         size_t len);
 
 /* javascript-resolve.c */
 SBX_INTERNAL struct sbx__js_sym sbx__js_resolve(struct sbx__js *js, TSNode n);

@@ -180,6 +180,10 @@ Test(js_fixtures, unterminated_template)
 {
     check_fixture("unterminated-template.js");
 }
+Test(js_fixtures, nested_code)
+{
+    check_fixture("nested.js");
+}
 
 /* Every fixture in the directory has a test above (none is silently skipped). */
 Test(js_fixtures, all_listed)
@@ -197,6 +201,7 @@ Test(js_fixtures, all_listed)
         "module.mjs",
         "syntax-error.js",
         "unterminated-template.js",
+        "nested.js",
     };
     DIR *d = opendir(SBX_JS_FIXTURES);
     cr_assert_not_null(d);
