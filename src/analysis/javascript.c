@@ -592,9 +592,14 @@ static void visit(struct sbx__js *js, TSTreeCursor *cur, TSNode n, uint32_t dept
         break;
     case K_CALL:
     case K_NEW:
-    case K_PAIR:
         ev_add(js, EV_CHECK, 0, n);
         break;
+    case K_PAIR: { /* {run: cp.exec}: only names can hand on a dangerous function */
+        enum sbx__js_kind vk = sbx__js_kind(js, sbx__js_field(js, n, F_VALUE));
+        if (vk == K_IDENT || vk == K_MEMBER || vk == K_SUBSCRIPT || vk == K_PAREN)
+            ev_add(js, EV_CHECK, 0, n);
+        break;
+    }
     case K_SUBSCRIPT: { /* callees are checked with their call */
         TSFieldId fid = ts_tree_cursor_current_field_id(cur);
         if (fid != js->f[F_FUNCTION] && fid != js->f[F_CONSTRUCTOR])
