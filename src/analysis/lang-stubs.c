@@ -1,16 +1,7 @@
 /*
- * Placeholder until the javascript/wasm analysers merge; delete at merge.
- *
- * The entry points accept any input and report nothing, so the engine links and `check` runs
- * on .js and .wasm files before their analysers (src/analysis/javascript.c, wasm.c) exist.
+ * Placeholder until the wasm analyser merges; delete at merge.
  */
 #include "analysis/analysis.h"
-
-int sbx__analyze_javascript(struct sbx__analysis_ctx *ctx UNUSED, const char *src UNUSED,
-                            size_t len UNUSED, struct sbx_error *err UNUSED)
-{
-    return 0;
-}
 
 int sbx__analyze_wasm(struct sbx__analysis_ctx *ctx UNUSED, const uint8_t *data UNUSED,
                       size_t len UNUSED, struct sbx_error *err UNUSED)

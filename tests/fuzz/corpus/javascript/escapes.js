@@ -1,0 +1,1 @@
+require('\x63hild_\u0070rocess'); require('\u{63}hild_process'); globalThis['\u0065val'](1); require('bad\u{110000}');

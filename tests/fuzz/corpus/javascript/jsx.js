@@ -1,0 +1,1 @@
+const App = () => <div onClick={() => eval(x)}>{fetch('u')}</div>;

@@ -1,0 +1,1 @@
+a = b / c / d; r = /[/]exec(/g.exec(s); x = y /* / */ / z; eval(`${/x/}`)

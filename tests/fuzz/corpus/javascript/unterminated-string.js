@@ -1,0 +1,2 @@
+eval('never closed
+require("fs").readFileSync('/etc/x')

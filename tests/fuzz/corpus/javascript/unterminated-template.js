@@ -1,0 +1,1 @@
+const t = `abc ${ require('child_process').exec(`x
