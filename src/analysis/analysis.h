@@ -68,4 +68,7 @@ SBX_INTERNAL int sbx__analyze_javascript(struct sbx__analysis_ctx *ctx, const ch
 SBX_INTERNAL int sbx__analyze_wasm(struct sbx__analysis_ctx *ctx, const uint8_t *data, size_t len,
                                    struct sbx_error *err);
 
+/* The JavaScript rule whose id is `id`, or NULL (javascript-rules.c). */
+SBX_INTERNAL const struct sbx__rule *sbx__js_rule(const char *id);
+
 #endif

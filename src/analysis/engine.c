@@ -410,9 +410,11 @@ int sbx_analysis_rule_check(const char *id)
                 return 0;
         return -ENOENT;
     }
-    /* JS- and WASM- rules live in their analysers' tables; until those register here, a
-     * well-shaped id of those languages is accepted. */
-    if (!strncmp(id, "JS-", 3) || !strncmp(id, "WASM-", 5))
+    if (!strncmp(id, "JS-", 3))
+        return sbx__js_rule(id) ? 0 : -ENOENT;
+    /* WASM- rules live in the wasm analyser's table; until it registers here, a well-shaped id
+     * is accepted. */
+    if (!strncmp(id, "WASM-", 5))
         return 0;
     return -ENOENT;
 }
