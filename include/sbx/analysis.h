@@ -24,13 +24,7 @@
 extern "C" {
 #endif
 
-enum sbx_severity {
-    SBX_SEVERITY_INFO,
-    SBX_SEVERITY_LOW,
-    SBX_SEVERITY_MEDIUM,
-    SBX_SEVERITY_HIGH,
-    SBX_SEVERITY_CRITICAL,
-};
+/* enum sbx_severity is in policy.h (the policy's block_severity uses it). */
 
 /* One dangerous operation found in the program. */
 struct sbx_finding {
@@ -55,7 +49,13 @@ struct sbx_analysis {
     bool blocks;         /* a finding (not allowed, not informational) reaches the
                             policy's block_severity */
     uint64_t elapsed_us; /* time spent parsing and matching */
+    size_t n_dropped;    /* findings past the cap (SBX_ANALYSIS_MAX_FINDINGS), counted only */
 };
+
+/* At most this many findings are kept per analysis; further ones are counted in n_dropped. */
+#define SBX_ANALYSIS_MAX_FINDINGS 10000
+/* Largest input analysed (the same cap as a program file). */
+#define SBX_ANALYSIS_MAX_BYTES (64u * 1024u * 1024u)
 
 /*
  * Analyse `path` as the runtime `rt` (NULL: by the file's extension) under `policy` (allowed

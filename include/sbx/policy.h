@@ -49,6 +49,15 @@ enum sbx_output_action {
     SBX_OUTPUT_KILL,     /* end the run with status output_limit */
 };
 
+/* How serious a static-analysis finding is (sbx/analysis.h); ordered, so >= compares. */
+enum sbx_severity {
+    SBX_SEVERITY_INFO,
+    SBX_SEVERITY_LOW,
+    SBX_SEVERITY_MEDIUM,
+    SBX_SEVERITY_HIGH,
+    SBX_SEVERITY_CRITICAL,
+};
+
 struct sbx_policy {
     /* Wall-clock limit in seconds (fractional allowed); 0 means none. Default 30. */
     double timeout_s;
@@ -99,6 +108,12 @@ struct sbx_policy {
     uint32_t wasm_max_memory_pages; /* a module may not declare or grow past it; 0: no cap */
     bool wasm_memory_growth;        /* false: memory.grow fails; default true */
     const char *wasm_engine;        /* "auto" (default, NULL too), "node", "wasmtime", ... */
+
+    /* Static analysis ([analysis]). A finding blocks when its severity reaches block_severity
+     * (default high) unless its rule id is in allow_rules (borrowed array of ids). */
+    enum sbx_severity block_severity;
+    const char *const *allow_rules;
+    size_t n_allow_rules;
 };
 
 /* Fill `policy` with the defaults. Never fails. */

@@ -22,6 +22,7 @@ void sbx_policy_init(struct sbx_policy *policy)
     policy->max_file_size_bytes = SBX_DEFAULT_MAX_FILE_SIZE_BYTES;
     policy->output_limit_action = SBX_OUTPUT_TRUNCATE;
     policy->wasm_memory_growth = true;
+    policy->block_severity = SBX_SEVERITY_HIGH;
 }
 
 static int invalid(struct sbx_error *err, const char *what)
