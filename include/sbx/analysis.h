@@ -30,7 +30,8 @@ extern "C" {
 struct sbx_finding {
     const char *rule;     /* static rule id, e.g. "PY-EXEC-001" */
     const char *category; /* static: "command_execution", "filesystem", "network",
-                             "dangerous_import", "dynamic_eval", "obfuscation", "syntax" */
+                             "dangerous_import", "dynamic_eval", "obfuscation", "syntax",
+                             "resource" */
     enum sbx_severity severity;
     unsigned line, column; /* 1-based, in the analysed file */
     const char *message;   /* static, e.g. "runs a shell command" */

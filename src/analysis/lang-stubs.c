@@ -19,9 +19,3 @@ int sbx__analyze_javascript(struct sbx__analysis_ctx *ctx UNUSED, const char *sr
 {
     return 0;
 }
-
-int sbx__analyze_wasm(struct sbx__analysis_ctx *ctx UNUSED, const uint8_t *data UNUSED,
-                      size_t len UNUSED, struct sbx_error *err UNUSED)
-{
-    return 0;
-}
