@@ -27,8 +27,9 @@
  * WASM-MEM-001 high; with a cap, no maximum or a maximum above it WASM-MEM-002 info (growth
  * stops at the cap); shared memory WASM-MEM-003 medium.
  *
- * The text format (.wat, which the engine assembles at run time) is not read: it gets one
- * WASM-TEXT-001 info finding saying so, rather than an error that would stop the run.
+ * The text format (.wat, which the engine assembles at run time) is scanned by wasm-text.c for
+ * the same imports and memories; its findings carry real line:column positions, and a text
+ * syntax error is reported as the analysis' syntax error (not a failure), as for Python and JS.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -37,6 +38,7 @@
 
 #include "analysis/analysis.h"
 #include "analysis/wasm-module.h"
+#include "analysis/wasm-text.h"
 #include "sbx/policy.h"
 #include "util/cleanup.h"
 
@@ -81,8 +83,6 @@ static RULE(mem_growth, "WASM-MEM-002", RES, INFO,
             "memory.grow fails once the cap is reached; set a maximum (-Wl,--max-memory=)");
 static RULE(mem_shared, "WASM-MEM-003", RES, MEDIUM, "declares a shared memory (threads)",
             "shared memories serve threads, which the sandbox's WASI host does not start");
-static RULE(text_format, "WASM-TEXT-001", "syntax", INFO, "WebAssembly text format: not analysed",
-            "the engine assembles .wat at run time; analyse the assembled .wasm for findings");
 
 /* The 46 functions of WASI preview1, which the sandbox's host provides (sorted). */
 static const char *const wasi_functions[] = {
@@ -192,12 +192,13 @@ static const struct sbx__rule *family_rule(struct sbx__wasm_name field)
 }
 
 /* What the host can satisfy: WASI preview1 functions, and memories (it creates them). */
-static bool host_provides(const struct sbx__wasm_import *imp)
+/* What the host can satisfy: WASI preview1 functions, and memories (it creates them). */
+static bool host_provides(struct sbx__wasm_name module, struct sbx__wasm_name field,
+                          enum sbx__wasm_kind kind)
 {
-    if (imp->kind == SBX_WASM_MEMORY)
+    if (kind == SBX_WASM_MEMORY)
         return true;
-    return imp->kind == SBX_WASM_FUNC && is_wasi_module(imp->module) &&
-           is_wasi_function(imp->field);
+    return kind == SBX_WASM_FUNC && is_wasi_module(module) && is_wasi_function(field);
 }
 
 static unsigned column_of(size_t offset)
@@ -205,91 +206,125 @@ static unsigned column_of(size_t offset)
     return offset < UINT32_MAX ? (unsigned)offset + 1 : UINT32_MAX;
 }
 
-static int check_import(struct sbx__analysis_ctx *ctx, const struct sbx__wasm_import *imp)
+/* The rules of one import at line:col (binary: 1:offset+1; text: the import form). */
+static int check_import(struct sbx__analysis_ctx *ctx, struct sbx__wasm_name module,
+                        struct sbx__wasm_name field, enum sbx__wasm_kind kind, unsigned line,
+                        unsigned col)
 {
-    char mod[64], field[96];
-    sbx__wasm_name_printable(imp->module, mod, sizeof(mod));
-    sbx__wasm_name_printable(imp->field, field, sizeof(field));
-    unsigned col = column_of(imp->offset);
-    const char *kind = sbx__wasm_kind_name(imp->kind);
+    char mod[64], fld[96];
+    sbx__wasm_name_printable(module, mod, sizeof(mod));
+    sbx__wasm_name_printable(field, fld, sizeof(fld));
     int r = 0;
-    if (!host_provides(imp))
-        r = sbx__analysis_add(ctx, &host_missing, 1, col, "%s.%s (%s)", mod, field, kind);
-    if (r < 0 || imp->kind != SBX_WASM_FUNC)
+    if (!host_provides(module, field, kind))
+        r = sbx__analysis_add(ctx, &host_missing, line, col, "%s.%s (%s)", mod, fld,
+                              sbx__wasm_kind_name(kind));
+    if (r < 0 || kind != SBX_WASM_FUNC)
         return r;
-    const struct sbx__rule *rule = is_wasi_module(imp->module) ? family_rule(imp->field) : NULL;
+    const struct sbx__rule *rule = is_wasi_module(module) ? family_rule(field) : NULL;
     for (size_t i = 0; !rule && i < ARRAY_SIZE(process_functions); i++)
-        if (sbx__wasm_name_eq(imp->field, process_functions[i]))
+        if (sbx__wasm_name_eq(field, process_functions[i]))
             rule = &exec_process;
-    if (!rule && sbx__wasm_name_eq(imp->module, "wasi") &&
-        sbx__wasm_name_eq(imp->field, "thread-spawn"))
+    if (!rule && sbx__wasm_name_eq(module, "wasi") && sbx__wasm_name_eq(field, "thread-spawn"))
         rule = &thread_spawn;
-    return rule ? sbx__analysis_add(ctx, rule, 1, col, "%s.%s", mod, field) : 0;
+    return rule ? sbx__analysis_add(ctx, rule, line, col, "%s.%s", mod, fld) : 0;
 }
 
-/* "memory 0" or "memory 0 (env.mem)". */
-static void memory_label(const struct sbx__wasm_module *m, uint32_t i, char *buf, size_t size)
+/* The memory rules for limits `l` of the memory called `what` at line:col. */
+static int check_memory(struct sbx__analysis_ctx *ctx, const struct sbx__wasm_limits *l,
+                        const char *what, unsigned line, unsigned col)
 {
-    const struct sbx__wasm_memory *mem = &m->memories[i];
-    if (!mem->imported) {
-        snprintf(buf, size, "memory %" PRIu32, i);
-        return;
-    }
-    char mod[40], field[40];
-    const struct sbx__wasm_import *imp = &m->imports[mem->import];
-    snprintf(buf, size, "memory %" PRIu32 " (%s.%s)", i,
-             sbx__wasm_name_printable(imp->module, mod, sizeof(mod)),
-             sbx__wasm_name_printable(imp->field, field, sizeof(field)));
-}
-
-static int check_memory(struct sbx__analysis_ctx *ctx, const struct sbx__wasm_module *m, uint32_t i)
-{
-    const struct sbx__wasm_limits *l = &m->memories[i].limits;
     uint64_t cap = ctx->policy->wasm_max_memory_pages;
-    unsigned col = column_of(m->memories[i].offset);
-    char what[112];
-    memory_label(m, i, what, sizeof(what));
     int r = 0;
     if (cap && l->min > cap)
-        r = sbx__analysis_add(ctx, &mem_initial, 1, col,
+        r = sbx__analysis_add(ctx, &mem_initial, line, col,
                               "%s: %" PRIu64
                               " initial pages (%.2f MiB) > max_memory_pages %" PRIu64,
                               what, l->min, (double)l->min / 16.0, cap);
     else if (cap && (!l->has_max || l->max > cap))
         r = l->has_max
-                ? sbx__analysis_add(ctx, &mem_growth, 1, col,
+                ? sbx__analysis_add(ctx, &mem_growth, line, col,
                                     "%s: maximum %" PRIu64 " pages > max_memory_pages %" PRIu64,
                                     what, l->max, cap)
-                : sbx__analysis_add(ctx, &mem_growth, 1, col,
+                : sbx__analysis_add(ctx, &mem_growth, line, col,
                                     "%s: no maximum; max_memory_pages %" PRIu64, what, cap);
     if (r >= 0 && l->shared)
-        r = sbx__analysis_add(ctx, &mem_shared, 1, col,
+        r = sbx__analysis_add(ctx, &mem_shared, line, col,
                               "%s: shared, %" PRIu64 "..%" PRIu64 " pages", what, l->min, l->max);
     return r;
 }
 
-/* The text format starts with '(' or a comment after optional white space (and a BOM). */
-static bool looks_like_text(const uint8_t *data, size_t len)
+/* "memory 0", "memory 0 (env.mem)"; in text "memory $id" or "memory", and the import. */
+static void memory_label(char *buf, size_t size, const char *index_or_id,
+                         struct sbx__wasm_name module, struct sbx__wasm_name field, bool imported)
 {
-    size_t i = len >= 3 && !memcmp(data, "\xef\xbb\xbf", 3) ? 3 : 0;
-    while (i < len && strchr(" \t\r\n", data[i]) && data[i])
-        i++;
-    return i < len && (data[i] == '(' || data[i] == ';');
+    char mod[40], fld[40];
+    if (!imported) {
+        snprintf(buf, size, "memory%s", index_or_id);
+        return;
+    }
+    snprintf(buf, size, "memory%s (%s.%s)", index_or_id,
+             sbx__wasm_name_printable(module, mod, sizeof(mod)),
+             sbx__wasm_name_printable(field, fld, sizeof(fld)));
+}
+
+static int analyse_binary(struct sbx__analysis_ctx *ctx, const uint8_t *data, size_t len,
+                          struct sbx_error *err)
+{
+    struct sbx__wasm_module *m = NULL;
+    int r = sbx__wasm_module_read(data, len, &m, err);
+    if (r < 0)
+        return r;
+    for (uint32_t i = 0; r >= 0 && i < m->n_imports; i++) {
+        const struct sbx__wasm_import *imp = &m->imports[i];
+        r = check_import(ctx, imp->module, imp->field, imp->kind, 1, column_of(imp->offset));
+    }
+    for (uint32_t i = 0; r >= 0 && i < m->n_memories; i++) {
+        const struct sbx__wasm_memory *mem = &m->memories[i];
+        const struct sbx__wasm_import *imp = mem->imported ? &m->imports[mem->import] : NULL;
+        char index[16], what[112];
+        snprintf(index, sizeof(index), " %" PRIu32, i);
+        memory_label(what, sizeof(what), index, imp ? imp->module : (struct sbx__wasm_name){0},
+                     imp ? imp->field : (struct sbx__wasm_name){0}, imp != NULL);
+        r = check_memory(ctx, &mem->limits, what, 1, column_of(mem->offset));
+    }
+    sbx__wasm_module_free(m);
+    return r;
+}
+
+/* ---- the text format ---- */
+
+static int text_import(void *opaque, const struct sbx__wat_import *imp)
+{
+    return check_import(opaque, imp->module, imp->field, imp->kind, imp->line, imp->column);
+}
+
+static int text_memory(void *opaque, const struct sbx__wat_memory *mem)
+{
+    char id[48] = "", what[112];
+    if (!mem->limits_known)
+        return 0;
+    if (mem->id.len) {
+        id[0] = ' ';
+        sbx__wasm_name_printable(mem->id, id + 1, sizeof(id) - 1);
+    }
+    memory_label(what, sizeof(what), id, mem->imp_module, mem->imp_field, mem->imp_module.ptr);
+    return check_memory(opaque, &mem->limits, what, mem->line, mem->column);
+}
+
+static int analyse_text(struct sbx__analysis_ctx *ctx, const char *src, size_t len)
+{
+    const struct sbx__wat_visitor v = {text_import, text_memory, ctx};
+    unsigned line, col;
+    int r = sbx__wat_scan(src, len, &v, &line, &col);
+    if (r >= 0 && line)
+        sbx__analysis_syntax_error(ctx, line, col);
+    return r;
 }
 
 int sbx__analyze_wasm(struct sbx__analysis_ctx *ctx, const uint8_t *data, size_t len,
                       struct sbx_error *err)
 {
-    if (looks_like_text(data, len))
-        return sbx__analysis_add(ctx, &text_format, 1, 1, "%zu bytes of .wat", len);
-    struct sbx__wasm_module *m = NULL;
-    int r = sbx__wasm_module_read(data, len, &m, err);
-    if (r < 0)
-        return r;
-    for (uint32_t i = 0; r >= 0 && i < m->n_imports; i++)
-        r = check_import(ctx, &m->imports[i]);
-    for (uint32_t i = 0; r >= 0 && i < m->n_memories; i++)
-        r = check_memory(ctx, m, i);
-    sbx__wasm_module_free(m);
-    return r;
+    if (sbx__wat_looks_like_text((const char *)data, len))
+        return analyse_text(ctx, (const char *)data, len);
+    return analyse_binary(ctx, data, len, err);
 }

@@ -91,8 +91,9 @@ static void check_module(const struct sbx__wasm_module *m, const uint8_t *data, 
               m->types[i].n_results <= SBX_WASM_MAX_RESULTS);
 }
 
-/* The analysis fails exactly when the reader does, except for the text format (one finding);
- * findings sit at line 1 inside the module, and their details are printable ASCII. */
+/* The analysis fails exactly when the reader does, except for the text format (scanned, never
+ * an error); binary findings sit at line 1 inside the module, text ones inside the text, and
+ * every detail is printable ASCII. */
 static void check_analysis(const uint8_t *data, size_t size, int read_result)
 {
     struct sbx_policy p;
@@ -107,11 +108,15 @@ static void check_analysis(const uint8_t *data, size_t size, int read_result)
         return;
     }
     CHECK(a != NULL);
-    if (read_result < 0)
-        CHECK(a->n_findings == 1 && !strcmp(a->findings[0].rule, "WASM-TEXT-001"));
+    size_t lines = 1;
+    for (size_t i = 0; i < size; i++)
+        lines += data[i] == '\n';
+    CHECK(!a->syntax_error || (read_result < 0 && a->error_line >= 1 && a->error_line <= lines &&
+                               a->error_column >= 1 && a->error_column <= size + 1));
     for (size_t i = 0; i < a->n_findings; i++) {
         const struct sbx_finding *f = &a->findings[i];
-        CHECK(f->line == 1 && f->column >= 1 && f->column <= size);
+        CHECK(f->line >= 1 && f->column >= 1 && f->column <= size);
+        CHECK(read_result < 0 ? f->line <= lines : f->line == 1);
         CHECK(f->rule && f->category && f->message && f->hint);
         for (const char *c = f->detail; *c; c++)
             CHECK(*c >= 0x20 && *c < 0x7f);

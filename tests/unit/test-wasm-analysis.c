@@ -289,14 +289,152 @@ Test(wasm_analysis, malformed_is_an_error)
     cr_assert_eq(r, -EINVAL);
 }
 
-Test(wasm_analysis, text_format_is_not_analysed)
+/* ---- the text format ---- */
+
+static struct blob load_source(const char *name)
 {
-    static const char wat[] = "\n  ;; a module\n(module (import \"env\" \"f\" (func)))\n";
-    struct sbx_analysis *a = analyse(wat, strlen(wat), NULL);
-    cr_assert_eq(a->n_findings, 1);
-    cr_assert_str_eq(a->findings[0].rule, "WASM-TEXT-001");
-    cr_assert_eq(a->findings[0].severity, SBX_SEVERITY_INFO);
-    cr_assert(!a->blocks);
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/tests/data/wasm/%s", SBX_SOURCE_ROOT, name);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    cr_assert(fd >= 0, "cannot open %s: %s", path, strerror(errno));
+    struct stat st;
+    cr_assert(fstat(fd, &st) == 0);
+    struct blob b = {malloc((size_t)st.st_size + 1), (size_t)st.st_size};
+    cr_assert_eq(read(fd, b.data, b.len), (ssize_t)b.len);
+    close(fd);
+    return b;
+}
+
+static struct sbx_analysis *analyse_text(const char *text, const struct sbx_policy *p)
+{
+    return analyse(text, strlen(text), p);
+}
+
+/* The .wat and the .wasm wat2wasm made of it give the same rules, the same number of times. */
+static void same_as_binary(const char *stem, const struct sbx_policy *p)
+{
+    char wat[64], wasm[64];
+    snprintf(wat, sizeof(wat), "%s.wat", stem);
+    snprintf(wasm, sizeof(wasm), "%s.wasm", stem);
+    struct blob b = load_source(wat);
+    struct sbx_analysis *t = analyse(b.data, b.len, p);
+    struct sbx_analysis *w = analyse_fixture(wasm, p);
+    cr_assert(!t->syntax_error, "%s: syntax error at %u:%u", wat, t->error_line, t->error_column);
+    cr_assert_eq(t->n_findings, w->n_findings, "%s: %zu findings, the binary %zu", wat,
+                 t->n_findings, w->n_findings);
+    for (size_t i = 0; i < w->n_findings; i++)
+        cr_assert_eq(count(t, w->findings[i].rule), count(w, w->findings[i].rule), "%s: %s", wat,
+                     w->findings[i].rule);
+    sbx_analysis_free(t);
+    sbx_analysis_free(w);
+    free(b.data);
+}
+
+Test(wasm_analysis, text_same_as_binary)
+{
+    struct sbx_policy p;
+    sbx_policy_init(&p);
+    same_as_binary("wasi-families", &p);
+    same_as_binary("hello-wasi", &p);
+    same_as_binary("memory-shared", &p);
+    p.wasm_max_memory_pages = 1;
+    same_as_binary("all-sections", &p);
+    same_as_binary("memory-shared", &p);
+    p.wasm_max_memory_pages = 256;
+    same_as_binary("memory-large", &p);
+}
+
+Test(wasm_analysis, text_positions)
+{
+    struct blob b = load_source("wasi-families.wat");
+    struct sbx_analysis *a = analyse(b.data, b.len, NULL);
+    const struct sbx_finding *f = find(a, "WASM-NET-001", "wasi_snapshot_preview1.sock_accept");
+    cr_assert_eq(f->line, 3);
+    cr_assert_eq(f->column, 3);
+    f = find(a, "WASM-HOST-001", "env.host_callback (func)");
+    cr_assert_eq(f->line, 14);
+    cr_assert_eq(f->column, 3);
+    sbx_analysis_free(a);
+    free(b.data);
+    struct sbx_policy p;
+    sbx_policy_init(&p);
+    p.wasm_max_memory_pages = 256;
+    b = load_source("memory-large.wat");
+    a = analyse(b.data, b.len, &p);
+    f = find(a, "WASM-MEM-001", "memory: 300 initial pages (18.75 MiB) > max_memory_pages 256");
+    cr_assert_eq(f->line, 3);
+    cr_assert_eq(f->column, 3);
+    sbx_analysis_free(a);
+    free(b.data);
+}
+
+Test(wasm_analysis, text_inline_imports_and_data)
+{
+    struct sbx_policy p;
+    sbx_policy_init(&p);
+    p.wasm_max_memory_pages = 1;
+    struct sbx_analysis *a =
+        analyse_text("(func $f (import \"env\" \"g\") (param i32))\n" /* no (module): fields */
+                     "(memory $m (import \"env\" \"m\") 300)\n"       /* provided, but too big */
+                     "(global (export \"x\") (import \"wasi_unstable\" \"g\") i32)\n"
+                     "(func (import \"wasi_snapshot_preview1\" \"sock_\\61ccept\") (param i32))\n"
+                     "(func (import \"wasi_snapshot_preview1\" \"\\u{73}ock_recv\"))\n",
+                     &p);
+    cr_assert_eq(find(a, "WASM-HOST-001", "env.g (func)")->column, 10);
+    find(a, "WASM-MEM-001", "memory $m (env.m): 300 initial pages");
+    cr_assert_eq(find(a, "WASM-HOST-001", "wasi_unstable.g (global)")->line, 3);
+    cr_assert_eq(find(a, "WASM-NET-001", "sock_accept")->line, 4);
+    cr_assert_eq(find(a, "WASM-NET-001", "sock_recv")->line, 5);
+    cr_assert_eq(a->n_findings, 5);
+    sbx_analysis_free(a);
+    /* (memory (data ...)): as many pages as the data needs, 70000 bytes: 2 pages. */
+    size_t n = 70000;
+    char *big = malloc(n + 64);
+    int k = sprintf(big, "(module (memory $d (data \"");
+    memset(big + k, 'a', n);
+    strcpy(big + k + n, "\")))");
+    a = analyse_text(big, &p);
+    find(a, "WASM-MEM-001", "memory $d: 2 initial pages");
+    sbx_analysis_free(a);
+    free(big);
+}
+
+Test(wasm_analysis, text_comments_and_strings_are_not_code)
+{
+    struct sbx_analysis *a =
+        analyse_text("\xef\xbb\xbf;; (import \"env\" \"a\" (func))\n"
+                     "(module (; (import \"env\" \"b\" (func)) (; nested ;) ;)\n"
+                     "  (data \"(import \\\"env\\\" \\\"c\\\" (func))\")\n"
+                     "  (func $g (export \"(import\")))\n",
+                     NULL);
+    cr_assert_eq(a->n_findings, 0);
+    cr_assert(!a->syntax_error);
+    sbx_analysis_free(a);
+}
+
+Test(wasm_analysis, text_syntax_errors)
+{
+    static const struct {
+        const char *text;
+        unsigned line, column;
+    } cases[] = {
+        {"(module\n  (import \"env\" \"f\" (func))\n  (import \"env\" \"g)\n", 3, 17},
+        {"(module (func)", 1, 15},
+        {"(module))", 1, 9},
+        {"(module (; never closed", 1, 9},
+        {"(module) stray", 1, 10},
+        {"(module (import \"a\\q\" \"b\" (func)))", 1, 17},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct sbx_analysis *a = analyse_text(cases[i].text, NULL);
+        cr_assert(a->syntax_error, "case %zu", i);
+        cr_assert_eq(a->error_line, cases[i].line, "case %zu: line %u", i, a->error_line);
+        cr_assert_eq(a->error_column, cases[i].column, "case %zu: column %u", i, a->error_column);
+        sbx_analysis_free(a);
+    }
+    /* What was read before the error is still reported. */
+    struct sbx_analysis *a = analyse_text(cases[0].text, NULL);
+    find(a, "WASM-HOST-001", "env.f (func)");
     sbx_analysis_free(a);
 }
 
