@@ -247,9 +247,13 @@ static int check_memory(struct sbx__analysis_ctx *ctx, const struct sbx__wasm_li
                                     what, l->max, cap)
                 : sbx__analysis_add(ctx, &mem_growth, line, col,
                                     "%s: no maximum; max_memory_pages %" PRIu64, what, cap);
-    if (r >= 0 && l->shared)
+    /* (A binary module's shared memory always has a maximum; a .wat one may lack it.) */
+    if (r >= 0 && l->shared && l->has_max)
         r = sbx__analysis_add(ctx, &mem_shared, line, col,
                               "%s: shared, %" PRIu64 "..%" PRIu64 " pages", what, l->min, l->max);
+    else if (r >= 0 && l->shared)
+        r = sbx__analysis_add(ctx, &mem_shared, line, col,
+                              "%s: shared, %" PRIu64 " pages, no maximum", what, l->min);
     return r;
 }
 

@@ -342,6 +342,29 @@ Test(wasm_analysis, text_same_as_binary)
     same_as_binary("memory-shared", &p);
     p.wasm_max_memory_pages = 256;
     same_as_binary("memory-large", &p);
+    p.wasm_max_memory_pages = 3;
+    same_as_binary("text-forms", &p);
+    same_as_binary("all-sections", &p);
+}
+
+Test(wasm_analysis, text_forms)
+{
+    struct sbx_policy p;
+    sbx_policy_init(&p);
+    p.wasm_max_memory_pages = 3;
+    struct blob b = load_source("text-forms.wat");
+    struct sbx_analysis *a = analyse(b.data, b.len, &p);
+    cr_assert_eq(find(a, "WASM-FS-002", "wasi_snapshot_preview1.path_rename")->line, 5);
+    find(a, "WASM-MEM-002", "memory (env.mem3): maximum 16 pages > max_memory_pages 3");
+    find(a, "WASM-MEM-003", "memory (env.mem3): shared, 1..16 pages");
+    find(a, "WASM-MEM-001", "memory: 4 initial pages (0.25 MiB)");
+    find(a, "WASM-MEM-002", "memory $mm (env.mem): maximum 5 pages");
+    sbx_analysis_free(a);
+    free(b.data);
+    /* wat2wasm refuses a shared memory without a maximum; the scanner still reports it. */
+    a = analyse_text("(module (memory 2 shared))", NULL);
+    find(a, "WASM-MEM-003", "memory: shared, 2 pages, no maximum");
+    sbx_analysis_free(a);
 }
 
 Test(wasm_analysis, text_positions)

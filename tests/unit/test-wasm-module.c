@@ -314,6 +314,7 @@ Test(wasm_module, every_prefix_memories)
 {
     every_prefix("memory-large.wasm");
     every_prefix("memory-shared.wasm");
+    every_prefix("text-forms.wasm");
 }
 
 /* The clang module is 200 KiB: every prefix in its first 4 KiB (all the non-code sections)
