@@ -38,6 +38,7 @@
 
 #include "analysis/analysis.h"
 #include "analysis/wasm-module.h"
+#include "analysis/wasm-rules.h"
 #include "analysis/wasm-text.h"
 #include "sbx/policy.h"
 #include "util/cleanup.h"
@@ -83,6 +84,12 @@ static RULE(mem_growth, "WASM-MEM-002", RES, INFO,
             "memory.grow fails once the cap is reached; set a maximum (-Wl,--max-memory=)");
 static RULE(mem_shared, "WASM-MEM-003", RES, MEDIUM, "declares a shared memory (threads)",
             "shared memories serve threads, which the sandbox's WASI host does not start");
+
+const struct sbx__rule *const sbx__wasm_rules[] = {
+    &exec_raise,  &exec_process, &fs_read,    &fs_modify,  &fs_link,      &host_missing,
+    &mem_initial, &mem_growth,   &mem_shared, &net_socket, &thread_spawn,
+};
+const size_t sbx__wasm_n_rules = ARRAY_SIZE(sbx__wasm_rules);
 
 /* The 46 functions of WASI preview1, which the sandbox's host provides (sorted). */
 static const char *const wasi_functions[] = {

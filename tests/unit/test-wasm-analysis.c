@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "analysis/wasm-module.h"
+#include "analysis/wasm-rules.h"
 #include "sbx/analysis.h"
 #include "sbx/policy.h"
 
@@ -475,4 +476,15 @@ Test(wasm_analysis, clang_program)
     cr_assert_eq(count(a, "WASM-HOST-001"), 0, "wasi-libc imports only preview1");
     cr_assert(!a->blocks, "a plain C program is not blocked");
     sbx_analysis_free(a);
+}
+
+Test(wasm_analysis, rule_table)
+{
+    cr_assert_eq(sbx__wasm_n_rules, 11);
+    for (size_t i = 0; i < sbx__wasm_n_rules; i++) {
+        const struct sbx__rule *r = sbx__wasm_rules[i];
+        cr_assert(r->id && !strncmp(r->id, "WASM-", 5) && r->message && r->hint && r->category);
+        if (i)
+            cr_assert_lt(strcmp(sbx__wasm_rules[i - 1]->id, r->id), 0, "sorted and unique");
+    }
 }
