@@ -30,9 +30,12 @@ extern "C" {
 struct sbx_finding {
     const char *rule;     /* static rule id, e.g. "PY-EXEC-001" */
     const char *category; /* static: "command_execution", "filesystem", "network",
-                             "dangerous_import", "dynamic_eval", "obfuscation", "syntax" */
+                             "dangerous_import", "dynamic_eval", "obfuscation", "syntax",
+                             "resource" */
     enum sbx_severity severity;
-    unsigned line, column; /* 1-based, in the analysed file */
+    unsigned line, column; /* 1-based, in the analysed file; a binary WebAssembly module has
+                              no lines: line 1, column = byte offset + 1 of the import entry or
+                              memory type (a .wat file has real lines and columns) */
     const char *message;   /* static, e.g. "runs a shell command" */
     const char *hint;      /* static fix hint */
     char detail[160];      /* what was seen, e.g. "os.system" or "open('/etc/passwd')" */

@@ -20,6 +20,7 @@
 
 #include "analysis/analysis.h"
 #include "analysis/python-rules.h"
+#include "analysis/wasm-rules.h"
 #include "core/errors.h"
 #include "sbx/runtime.h"
 #include "util/cleanup.h"
@@ -412,9 +413,11 @@ int sbx_analysis_rule_check(const char *id)
     }
     if (!strncmp(id, "JS-", 3))
         return sbx__js_rule(id) ? 0 : -ENOENT;
-    /* WASM- rules live in the wasm analyser's table; until it registers here, a well-shaped id
-     * is accepted. */
-    if (!strncmp(id, "WASM-", 5))
-        return 0;
+    if (!strncmp(id, "WASM-", 5)) {
+        for (size_t i = 0; i < sbx__wasm_n_rules; i++)
+            if (!strcmp(sbx__wasm_rules[i]->id, id))
+                return 0;
+        return -ENOENT;
+    }
     return -ENOENT;
 }

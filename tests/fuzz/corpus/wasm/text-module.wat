@@ -1,0 +1,2 @@
+;; text format
+(module (import "env" "f" (func)) (memory 1))
