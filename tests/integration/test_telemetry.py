@@ -253,6 +253,32 @@ def test_output_truncated(writable):
     assert len(tr) == 1 and tr[0]["stream"] == "stderr" and tr[0]["max_output_bytes"] == 1024
 
 
+FINDINGS = """import os
+os.system("true")
+print(eval("1 + 1"))
+"""
+
+
+@pytest.mark.parametrize("mode", ["warn", "block"])
+def test_analysis_findings_are_events(writable, mode):
+    """Each finding of the static analysis is an analysis_finding event after run_started; a
+    blocked run's stream is run_started, its findings, run_finished (nothing launched)."""
+    sbx = writable
+    prog = sbx.write("findings.py", FINDINGS)
+    r, rep, ev = telemetry_run(sbx, "run", prog, "--analysis", mode)
+    found = of_type(ev, "analysis_finding")
+    assert rep["findings"], rep
+    assert [(f["rule"], f["line"], f["column"], f["severity"]) for f in found] == \
+        [(f["rule"], f["line"], f["column"], f["severity"]) for f in rep["findings"]]
+    order = [e["type"] for e in ev]
+    assert order.index("analysis_finding") == 1, order
+    if mode == "block":
+        assert rep["status"] == "blocked" and r.returncode == 126, r
+        assert order == ["run_started"] + ["analysis_finding"] * len(found) + ["run_finished"]
+    else:
+        assert rep["status"] == "ok" and "limits_applied" in order, order
+
+
 def test_dash_is_stderr(sbx):
     r, rep = sbx.run_json("run", sbx.prog("hello.py"), "--telemetry", "-")
     assert r.returncode == 0 and rep["status"] == "ok"
