@@ -2,6 +2,7 @@
 config's [analysis] keys), `run` in block, warn and off modes, the audit log's findings, and the
 OS layer containing what analysis would have blocked when analysis is off (analysis is a policy
 aid, not the boundary)."""
+import base64
 import json
 import os
 import re
@@ -247,3 +248,70 @@ except OSError as e:
         srv.close()
     r = sbx.run("check", prog)
     assert "PY-NET-002" in r.out, r
+
+
+def test_os_layer_contains_obfuscated_and_native_python(sbx):
+    """Decoded code executed (PY-OBF-004) and ctypes (PY-IMPORT-002): with analysis off the
+    decoded os.system of a host-only script finds nothing to run and ptrace is refused by
+    seccomp (a blocked_syscall event)."""
+    marker = sbx.scratch / "host-ran-obf"
+    script = sbx.write("host-only-obf.sh", "#!/bin/sh\ntouch %s\n" % marker, mode=0o755)
+    os.chmod(sbx.scratch, 0o777)
+    payload = base64.b64encode(("import os\nprint('rc', os.system(%r))\n" % script).encode())
+    prog = sbx.write("obf.py", """import base64, ctypes
+exec(base64.b64decode(%r))
+libc = ctypes.CDLL(None)
+print('ptrace', libc.ptrace(16, 1, 0, 0))
+""" % payload.decode())
+    r, rep = sbx.run_json("run", "--analysis", "off", prog)
+    assert rep["status"] == "ok" and rep["findings"] == [], rep
+    m = re.search(r"rc (\d+)", rep["stdout"])
+    assert m and int(m.group(1)) != 0 and not marker.exists(), rep["stdout"]
+    assert "ptrace -1" in rep["stdout"], rep["stdout"]
+    assert any(e["type"] == "blocked_syscall" and "ptrace" in e["detail"]
+               for e in rep["events"]), rep["events"]
+    r = sbx.run("check", prog)
+    assert "PY-OBF-004" in r.out and "PY-IMPORT-002" in r.out, r
+
+
+def test_os_layer_contains_javascript(sbx):
+    """The JavaScript families with analysis off: child_process (also through eval of decoded
+    code), fs outside the allowed paths and a TCP connect are each contained by the sandbox."""
+    marker = sbx.scratch / "host-ran-js"
+    script = sbx.write("host-only-js.sh", "#!/bin/sh\ntouch %s\n" % marker, mode=0o755)
+    os.chmod(sbx.scratch, 0o777)
+    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+    srv.settimeout(0.5)
+    port = srv.getsockname()[1]
+    code = base64.b64encode(("require('child_process').execSync(%s)" %
+                             json.dumps(script)).encode()).decode()
+    prog = sbx.write("contained.js", """const cp = require('child_process');
+const fs = require('fs');
+const net = require('net');
+function attempt(name, fn) {
+  try { fn(); console.log(name, 'worked'); } catch (e) { console.log(name, 'failed', e.code); }
+}
+attempt('exec', () => cp.execSync(%s));
+attempt('evalexec', () => eval(Buffer.from('%s', 'base64').toString()));
+attempt('shadow', () => fs.readFileSync('/etc/shadow'));
+attempt('write', () => fs.writeFileSync('/usr/lib/sbx-planted', 'x'));
+const s = net.connect(%d, '127.0.0.1');
+s.on('connect', () => { console.log('net worked'); s.destroy(); });
+s.on('error', (e) => console.log('net failed', e.code));
+""" % (json.dumps(script), code, port))
+    try:
+        r, rep = sbx.run_json("run", "--analysis", "off", prog)
+        with pytest.raises(OSError):  # nothing reached the host listener
+            srv.accept()
+    finally:
+        srv.close()
+    out = rep["stdout"]
+    assert rep["status"] == "ok", rep
+    for name in ("exec", "evalexec", "shadow", "write", "net"):
+        assert "%s failed" % name in out and "%s worked" % name not in out, out
+    assert not marker.exists() and not os.path.exists("/usr/lib/sbx-planted")
+    r = sbx.run("check", prog)
+    for rule in ("JS-EXEC-001", "JS-OBF-002", "JS-FS-002", "JS-FS-001", "JS-NET-001"):
+        assert rule in r.out, (rule, r.out)
