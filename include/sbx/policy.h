@@ -84,8 +84,15 @@ struct sbx_policy {
     uint64_t tmp_size_bytes;
     /* Size of the workspace (/work, a tmpfs holding a copy of the program) in bytes. */
     uint64_t workspace_size_bytes;
-    /* false (default): own network namespace with only a loopback that is down. */
+    /* false (default): own network namespace with only a loopback that is down. true: the
+     * host's network (it needs Landlock ABI 6, which keeps the host's abstract unix sockets out
+     * of reach); TCP connects only to allowed_ports (all when there are none) and binds only
+     * to allowed_bind_ports (none when there are none), enforced by Landlock (ABI 4). */
     bool enable_network;
+    const uint16_t *allowed_ports; /* borrowed; at most 64 */
+    size_t n_allowed_ports;
+    const uint16_t *allowed_bind_ports; /* borrowed; at most 64 */
+    size_t n_allowed_bind_ports;
     /* Copy the workspace to a host directory after the run and keep it there. */
     bool keep_workspace;
     /* Host directory under which run directories (and --keep workspaces) are made, and

@@ -27,7 +27,17 @@
 #include "util/fs.h"
 #include "util/parse.h"
 
-enum kind { K_BOOL, K_INT, K_NUMBER, K_STRING, K_ENUM, K_PATH, K_PATH_LIST, K_STRING_LIST };
+enum kind {
+    K_BOOL,
+    K_INT,
+    K_NUMBER,
+    K_STRING,
+    K_ENUM,
+    K_PATH,
+    K_PATH_LIST,
+    K_STRING_LIST,
+    K_PORT_LIST, /* TCP ports 1-65535, kept as decimal strings in the list */
+};
 
 struct key_def {
     const char *section, *name;
@@ -66,6 +76,8 @@ enum key_id {
     KEY_CGROUP_PARENT,
     KEY_ENABLE_NETWORK,
     KEY_ALLOWED_PATHS,
+    KEY_ALLOWED_PORTS,
+    KEY_ALLOWED_BIND_PORTS,
     KEY_ON_VIOLATION,
     KEY_PY_INTERPRETER,
     KEY_PY_PACKAGES,
@@ -127,6 +139,12 @@ static const struct key_def keys[KEY__N] = {
                            "cgroup under which runs are placed (default: the caller's own)"},
     [KEY_ENABLE_NETWORK] = {"security", "enable_network", K_BOOL, 0, 0, NULL,
                             "network access (only false is supported yet)"},
+    [KEY_ALLOWED_PORTS] = {"security", "allowed_ports", K_PORT_LIST, 1, 65535, NULL,
+                           "with the network on: the only TCP ports the program may connect to "
+                           "(Landlock); empty: any"},
+    [KEY_ALLOWED_BIND_PORTS] = {"security", "allowed_bind_ports", K_PORT_LIST, 1, 65535, NULL,
+                                "with the network on: the only TCP ports the program may bind "
+                                "(listen on); empty: none"},
     [KEY_ALLOWED_PATHS] = {"security", "allowed_paths", K_PATH_LIST, 0, 0, NULL,
                            "host paths visible inside: read-only, or read-write as PATH:rw"},
     [KEY_ON_VIOLATION] = {"security", "on_violation", K_ENUM, 0, 0, violation_actions,
@@ -171,7 +189,8 @@ static const struct key_def keys[KEY__N] = {
 
 static bool is_list(int id)
 {
-    return keys[id].kind == K_PATH_LIST || keys[id].kind == K_STRING_LIST;
+    return keys[id].kind == K_PATH_LIST || keys[id].kind == K_STRING_LIST ||
+           keys[id].kind == K_PORT_LIST;
 }
 
 #define MAX_LIST 64
@@ -195,6 +214,7 @@ struct sbx_config {
     struct sbx_bind binds[MAX_LIST];
     char *bind_paths[MAX_LIST];
     size_t n_binds;
+    uint16_t ports[MAX_LIST], bind_ports[MAX_LIST];
 };
 
 /* ---- building blocks ---- */
@@ -297,6 +317,8 @@ static const char *kind_text(const struct key_def *k, char *buf, size_t size)
         return "an array of paths (strings)";
     case K_STRING_LIST:
         return "an array of strings";
+    case K_PORT_LIST:
+        return "an array of TCP port numbers (1 to 65535)";
     }
     return "a value";
 }
@@ -342,8 +364,6 @@ static const char *extra_rule(int id, const struct value *v)
         return v->i > 0 && v->i < 8 ? "at least 8, or 0 to keep the default" : NULL;
     case KEY_CPUS:
         return v->d > 0 && v->d < 0.01 ? "at least 0.01, or 0 for no cap" : NULL;
-    case KEY_ENABLE_NETWORK:
-        return v->b ? "false: enabling the network is not supported yet, runs have none" : NULL;
     case KEY_CGROUP_PARENT:
         return v->s && (v->s[0] != '/' || strstr(v->s, "/..") || strlen(v->s) > 1024)
                    ? "a path inside the cgroup hierarchy starting with / and without '..'"
@@ -407,6 +427,7 @@ static int from_toml_scalar(int id, const struct sbx__toml_node *n, struct value
         return 0;
     case K_PATH_LIST:
     case K_STRING_LIST:
+    case K_PORT_LIST:
         return -EINVAL; /* handled by the caller */
     }
     return -EINVAL;
@@ -440,6 +461,17 @@ static int assign_toml(struct sbx_config *c, int id, const struct sbx__toml_node
             return bad(err, where, id, got);
         for (size_t i = 0; r == 0 && i < sbx__toml_array_len(n); i++) {
             const struct sbx__toml_node *it = sbx__toml_array_at(n, i);
+            char port[8];
+            if (keys[id].kind == K_PORT_LIST) {
+                r = it->type == SBX_TOML_INTEGER && it->u.integer >= 1 && it->u.integer <= 65535
+                        ? list_item(&tmp, port,
+                                    (size_t)snprintf(port, sizeof(port), "%d", (int)it->u.integer),
+                                    NULL, false)
+                        : -EINVAL;
+                if (r == -EINVAL)
+                    describe(it, got, sizeof(got));
+                continue;
+            }
             r = it->type == SBX_TOML_STRING ? list_item(&tmp, it->u.string.ptr, it->u.string.len,
                                                         base_dir, keys[id].kind == K_PATH_LIST)
                                             : -EINVAL;
@@ -674,6 +706,8 @@ struct sbx_config *sbx_config_new(void)
     c->v[KEY_WASM_GROWTH].set = 1;
     c->v[KEY_WASM_GROWTH].b = true;
     c->v[KEY_ALLOWED_PATHS].set = 1;
+    c->v[KEY_ALLOWED_PORTS].set = 1;
+    c->v[KEY_ALLOWED_BIND_PORTS].set = 1;
     set_default_int(c, KEY_SAMPLE_INTERVAL, (int64_t)p.sample_interval_ms);
     c->v[KEY_SYSLOG].set = 1;
     c->v[KEY_LIVE_REGISTRY].set = 1;
@@ -737,12 +771,36 @@ static int node_from_string(const struct key_def *k, const char *s, struct sbx__
     case K_PATH:
     case K_PATH_LIST:
     case K_STRING_LIST:
+    case K_PORT_LIST:
         n->type = SBX_TOML_STRING;
         n->u.string.ptr = (char *)(uintptr_t)s; /* read only below */
         n->u.string.len = strlen(s);
         return 0;
     }
     return -EINVAL;
+}
+
+/* A flag adds one port to a port list (the config file's ports stay). */
+static int append_port(struct sbx_config *c, int id, const char *value, const char *label,
+                       struct sbx_error *err)
+{
+    struct value *v = &c->v[id];
+    uint64_t port;
+    if (sbx__parse_u64(value, 1, 65535, &port) < 0)
+        return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_POLICY, 0,
+                          "%s: '%.100s' is not valid: expected a TCP port number (1 to 65535)",
+                          label, value);
+    if (v->n >= MAX_LIST)
+        return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_POLICY, 0, "%s: at most %d ports", label,
+                          MAX_LIST);
+    char text[8];
+    int r =
+        list_item(v, text, (size_t)snprintf(text, sizeof(text), "%u", (unsigned)port), NULL, false);
+    if (r < 0)
+        return sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_POLICY, -r, "%s", label);
+    v->set = 1;
+    snprintf(v->origin, sizeof(v->origin), "%s", label);
+    return 0;
 }
 
 int sbx_config_set(struct sbx_config *c, const char *key, const char *value, const char *label,
@@ -754,6 +812,8 @@ int sbx_config_set(struct sbx_config *c, const char *key, const char *value, con
         return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_POLICY, 0, "%s: no key '%s'", label, key);
     snprintf(section, sizeof(section), "%.*s", (int)(dot - key), key);
     int id = find_key(section, dot + 1);
+    if (id >= 0 && keys[id].kind == K_PORT_LIST)
+        return append_port(c, id, value, label, err);
     if (id < 0 || is_list(id))
         return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_POLICY, 0, "%s: no key '%s'", label, key);
     struct sbx__toml_node n;
@@ -890,6 +950,14 @@ static const char *existing_dir(struct sbx_config *c, int id)
 }
 
 /* [analysis]: mode, block_severity, allow_rules (each id must name a rule). */
+/* The ports of a K_PORT_LIST key (validated when it was set) into `out`; their count. */
+static size_t port_list(const struct value *v, uint16_t *out)
+{
+    for (size_t i = 0; i < v->n; i++)
+        out[i] = (uint16_t)atoi(v->list[i]);
+    return v->n;
+}
+
 static int analysis_policy(struct sbx_config *c, struct sbx_policy *p, struct sbx_error *err)
 {
     const struct value *v = c->v;
@@ -938,6 +1006,10 @@ int sbx_config_policy(struct sbx_config *c, struct sbx_policy *p, struct sbx_err
         !strcmp(v[KEY_ON_VIOLATION].s, "kill") ? SBX_VIOLATION_KILL : SBX_VIOLATION_LOG;
     p->cgroup_parent = v[KEY_CGROUP_PARENT].s;
     p->enable_network = v[KEY_ENABLE_NETWORK].b;
+    p->n_allowed_ports = port_list(&v[KEY_ALLOWED_PORTS], c->ports);
+    p->allowed_ports = p->n_allowed_ports ? c->ports : NULL;
+    p->n_allowed_bind_ports = port_list(&v[KEY_ALLOWED_BIND_PORTS], c->bind_ports);
+    p->allowed_bind_ports = p->n_allowed_bind_ports ? c->bind_ports : NULL;
     p->workspace_root = v[KEY_WORKING_DIR].s;
     p->scratch_root = v[KEY_TMP_DIR].s;
     p->audit_log = v[KEY_AUDIT_LOG].s;
@@ -986,10 +1058,12 @@ static json_t *value_json(int id, const struct value *v)
     case K_PATH:
         return v->s ? json_string(v->s) : json_null();
     case K_PATH_LIST:
-    case K_STRING_LIST: {
+    case K_STRING_LIST:
+    case K_PORT_LIST: {
         json_t *a = json_array();
         for (size_t i = 0; i < v->n; i++)
-            json_array_append_new(a, json_string(v->list[i]));
+            json_array_append_new(a, keys[id].kind == K_PORT_LIST ? json_integer(atoi(v->list[i]))
+                                                                  : json_string(v->list[i]));
         return a;
     }
     }
@@ -1035,11 +1109,15 @@ static void toml_value(FILE *f, int id, const struct value *v)
         break;
     case K_PATH_LIST:
     case K_STRING_LIST:
+    case K_PORT_LIST:
         fputc('[', f);
         for (size_t i = 0; i < v->n; i++) {
             if (i)
                 fputs(", ", f);
-            toml_quote(f, v->list[i]);
+            if (keys[id].kind == K_PORT_LIST)
+                fputs(v->list[i], f);
+            else
+                toml_quote(f, v->list[i]);
         }
         fputc(']', f);
         break;

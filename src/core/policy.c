@@ -64,9 +64,16 @@ int sbx_policy_validate(const struct sbx_policy *p, struct sbx_error *err)
         return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_POLICY, 0,
                           "cgroup parent: '%.200s' must be a path starting with / without '..'",
                           p->cgroup_parent);
-    if (p->enable_network)
-        return sbx__error(err, SBX_ERR_HOST, SBX_STAGE_POLICY, 0,
-                          "network: enabling the network is not supported yet; runs have none");
+    if (p->n_allowed_ports > 64 || p->n_allowed_bind_ports > 64 ||
+        (p->n_allowed_ports && !p->allowed_ports) ||
+        (p->n_allowed_bind_ports && !p->allowed_bind_ports))
+        return invalid(err, "allowed ports: at most 64 of each");
+    for (size_t i = 0; i < p->n_allowed_ports; i++)
+        if (!p->allowed_ports[i])
+            return invalid(err, "allowed ports: 0 is not a port");
+    for (size_t i = 0; i < p->n_allowed_bind_ports; i++)
+        if (!p->allowed_bind_ports[i])
+            return invalid(err, "allowed bind ports: 0 is not a port");
     if (p->n_env > SBX_MAX_ENV)
         return invalid(err, "env: at most 256 extra variables");
     for (size_t i = 0; i < p->n_env; i++) {

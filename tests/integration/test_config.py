@@ -49,6 +49,8 @@ DEFAULTS = {
     "resource_limits.fallback": "none",
     "resource_limits.cgroup_parent": None,
     "security.enable_network": False,
+    "security.allowed_ports": [],
+    "security.allowed_bind_ports": [],
     "security.allowed_paths": [],
     "security.on_violation": "log",
     "general.audit_log": None,
@@ -261,6 +263,8 @@ def all_keys_setup(sbx):
         "resource_limits.fallback": "rlimit",
         "resource_limits.cgroup_parent": "/sbx-config-test",
         "security.enable_network": False,
+        "security.allowed_ports": [443, 8080],
+        "security.allowed_bind_ports": [8000],
         "security.allowed_paths": [d + "/shared", d + "/out:rw", "/tmp", d + "/wd",
                                    d + "/../conf/shared"],
         "security.on_violation": "kill",
@@ -368,6 +372,9 @@ def test_flags_set_their_keys(sbx):
         "--fuel": ("1000", 1000),
         "--analysis": ("off", "off"),
         "--block-severity": ("medium", "medium"),
+        "--network": (None, True),
+        "--allow-port": ("8443", [8443]),
+        "--allow-bind-port": ("9000", [9000]),
     }
     mapping = flag_keys(sbx)
     assert sorted(mapping) == sorted(values), "a flag that sets a key is not covered here"
@@ -479,9 +486,9 @@ FILE_ERRORS = [
     ("bad-engine", '[runtimes.wasm]\nengine = "v8"', "4",
      'runtimes.wasm.engine: expected one of "auto", "node", "wasmtime", "wasmer", "wasmedge", '
      '"iwasm", "wasm3", got the string "v8"'),
-    ("network-on", "[security]\nenable_network = true", "4",
-     "security.enable_network: must be false: enabling the network is not supported yet, "
-     "runs have none"),
+    ("port-string", '[security]\nallowed_ports = ["80"]', "4",
+     "security.allowed_ports: expected an array of TCP port numbers (1 to 65535), got the "
+     'string "80"'),
     ("unknown-key", "[resource_limits]\nmemory_limit_mb = 100\n\ntimeout = 5", "6",
      "unknown key 'timeout' in [resource_limits]; did you mean 'timeout_s'?"),
     ("unknown-key-typo", '[runtimes.python]\ninterpretr = "/usr/bin/python3"', "4",

@@ -159,10 +159,19 @@ Test(policy, tmp_size_too_large)
     expect_invalid(SBX_ERR_USAGE, "tmp size");
 }
 
-Test(policy, network_is_not_supported)
+Test(policy, network_with_ports)
 {
+    static const uint16_t ports[] = {80, 443}, zero[] = {0};
     policy.enable_network = true;
-    expect_invalid(SBX_ERR_HOST, "network");
+    policy.allowed_ports = ports;
+    policy.n_allowed_ports = 2;
+    cr_assert_eq(sbx_policy_validate(&policy, NULL), 0);
+    policy.allowed_bind_ports = zero;
+    policy.n_allowed_bind_ports = 1;
+    expect_invalid(SBX_ERR_USAGE, "allowed bind ports");
+    policy.n_allowed_bind_ports = 0;
+    policy.allowed_ports = NULL;
+    expect_invalid(SBX_ERR_USAGE, "allowed ports");
 }
 
 Test(policy, too_many_env_entries)

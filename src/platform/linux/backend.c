@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -113,6 +114,20 @@ static void limit_entry(struct sbx_result *res, const char *key, enum sbx__limit
     }
 }
 
+/* "landlock:80,443" (or "landlock:N ports" when that does not fit), `none_text` for none. */
+static void port_entry(struct sbx_result *res, const char *key, const uint16_t *ports, size_t n,
+                       const char *none_text)
+{
+    char buf[64];
+    size_t len = (size_t)snprintf(buf, sizeof(buf), "landlock:");
+    for (size_t i = 0; i < n && len < sizeof(buf); i++)
+        len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%u", i ? "," : "",
+                                (unsigned)ports[i]);
+    if (len >= sizeof(buf))
+        snprintf(buf, sizeof(buf), "landlock:%zu ports", n);
+    sbx__result_enforce(res, key, "%s", n ? buf : none_text);
+}
+
 static void enforcement(const struct sbx__launch *l, const struct sbx__sandbox *sb,
                         struct sbx_result *res)
 {
@@ -120,7 +135,14 @@ static void enforcement(const struct sbx__launch *l, const struct sbx__sandbox *
     sbx__result_enforce(res, "user", "userns:1000=host-%u", (unsigned)l->host_uid);
     sbx__result_enforce(res, "pid", "pidns");
     sbx__result_enforce(res, "filesystem", "mountns+pivot_root");
-    sbx__result_enforce(res, "network", "netns");
+    if (p->enable_network) { /* spawn refuses it without Landlock ABI 6 */
+        sbx__result_enforce(res, "network", "host");
+        port_entry(res, "tcp_connect", p->allowed_ports, p->n_allowed_ports, "any");
+        port_entry(res, "tcp_bind", p->allowed_bind_ports, p->n_allowed_bind_ports,
+                   "landlock:none");
+    } else {
+        sbx__result_enforce(res, "network", "netns");
+    }
     sbx__result_enforce(res, "ipc", "ipcns");
     sbx__result_enforce(res, "uts", "utsns");
     sbx__result_enforce(res, "cgroup_view", "cgroupns");

@@ -177,6 +177,21 @@ static int add_rule(int ruleset, const struct sbx__landlock_rule *rule, uint64_t
     return 0;
 }
 
+/* The layout of struct landlock_net_port_attr (ABI 4), spelled out for older headers. */
+struct ll_net_port_attr {
+    uint64_t allowed_access;
+    uint64_t port;
+};
+
+static int add_port_rule(int ruleset, uint16_t port, uint64_t access, struct sbx_error *err)
+{
+    struct ll_net_port_attr np = {.allowed_access = access, .port = port};
+    if (syscall(SYS_landlock_add_rule, ruleset, 2 /* LANDLOCK_RULE_NET_PORT */, &np, 0) < 0)
+        return sbx__error_errno(err, SBX_STAGE_EXEC, "landlock: rule for TCP port %u",
+                                (unsigned)port);
+    return 0;
+}
+
 int sbx__landlock_apply(const struct sbx__landlock_paths *p, int abi, struct sbx_error *err)
 {
     abi = abi_used(abi);
@@ -190,6 +205,10 @@ int sbx__landlock_apply(const struct sbx__landlock_paths *p, int abi, struct sbx
     struct ll_ruleset_attr attr = {.handled_access_fs = sbx__landlock_handled_fs(abi)};
     if (abi >= 4 && !p->enable_network)
         attr.handled_access_net = LL_NET_BIND_TCP | LL_NET_CONNECT_TCP;
+    /* SECURITY: with the host's network, binding is refused but for the allowed bind ports (a
+     * sandboxed server must be asked for), and connecting is limited when ports are listed. */
+    if (abi >= 4 && p->enable_network)
+        attr.handled_access_net = LL_NET_BIND_TCP | (p->n_connect_ports ? LL_NET_CONNECT_TCP : 0);
     if (abi >= 6)
         attr.scoped = LL_SCOPE_ABSTRACT_UNIX_SOCKET | LL_SCOPE_SIGNAL;
     /* The kernel creates the ruleset fd close-on-exec. */
@@ -199,6 +218,10 @@ int sbx__landlock_apply(const struct sbx__landlock_paths *p, int abi, struct sbx
     int r = 0;
     for (size_t i = 0; r == 0 && i < p->n; i++)
         r = add_rule(ruleset, &p->rules[i], attr.handled_access_fs, err);
+    for (size_t i = 0; r == 0 && attr.handled_access_net && i < p->n_connect_ports; i++)
+        r = add_port_rule(ruleset, p->connect_ports[i], LL_NET_CONNECT_TCP, err);
+    for (size_t i = 0; r == 0 && attr.handled_access_net && i < p->n_bind_ports; i++)
+        r = add_port_rule(ruleset, p->bind_ports[i], LL_NET_BIND_TCP, err);
     if (r == 0 && syscall(SYS_landlock_restrict_self, ruleset, 0) < 0)
         r = sbx__error_errno(err, SBX_STAGE_EXEC, "landlock: restricting the program");
     close(ruleset);

@@ -42,6 +42,10 @@ struct sbx__landlock_paths {
     struct sbx__landlock_rule rules[SBX_LANDLOCK_MAX_RULES];
     size_t n;
     bool enable_network; /* false: TCP bind and connect are handled with no rule (denied) */
+    /* With the network on: TCP connect allowed to these ports only (none listed: connect is not
+     * handled, any port), bind to these only (none listed: no bind). Borrowed. */
+    const uint16_t *connect_ports, *bind_ports;
+    size_t n_connect_ports, n_bind_ports;
 };
 
 /*

@@ -46,6 +46,11 @@ static const char *const etc_files[] = {
     "/etc/ld.so.cache", "/etc/ld.so.conf",   "/etc/ld.so.conf.d",
     "/etc/localtime",   "/etc/alternatives", "/etc/nsswitch.conf",
 };
+/* With the network on: name resolution, service names and TLS trust anchors (read-only). */
+static const char *const net_etc_files[] = {
+    "/etc/resolv.conf", "/etc/host.conf", "/etc/gai.conf",        "/etc/services",
+    "/etc/protocols",   "/etc/ssl",       "/etc/ca-certificates",
+};
 static const char *const dev_nodes[] = {"null", "zero", "full", "random", "urandom"};
 
 static int add_tree(struct sbx__mount_plan *p, const char *src, const char *dst, uint64_t attrs,
@@ -123,6 +128,9 @@ int sbx__mounts_prepare(const struct sbx__launch *l, struct sbx__mount_plan *p,
             return r;
     for (size_t i = 0; i < ARRAY_SIZE(etc_files); i++)
         if ((r = add_tree(p, etc_files[i], etc_files[i], RO_ATTRS, 1, err)) < 0)
+            return r;
+    for (size_t i = 0; l->policy->enable_network && i < ARRAY_SIZE(net_etc_files); i++)
+        if ((r = add_tree(p, net_etc_files[i], net_etc_files[i], RO_ATTRS, 1, err)) < 0)
             return r;
     if (l->interp_prefix[0] &&
         (r = add_tree(p, l->interp_prefix, l->interp_prefix, RO_ATTRS, 0, err)) < 0)

@@ -141,8 +141,7 @@ int sbx__seccomp_handle_notification(int notify_fd, struct sbx__seccomp_event *r
     return sbx__seccomp_handle_notification_ex(notify_fd, true, ret);
 }
 
-int sbx__seccomp_handle_notification_ex(int notify_fd, bool answer,
-                                        struct sbx__seccomp_event *ret)
+int sbx__seccomp_handle_notification_ex(int notify_fd, bool answer, struct sbx__seccomp_event *ret)
 {
     struct pollfd p = {.fd = notify_fd, .events = POLLIN};
     if (poll(&p, 1, 0) < 0)

@@ -6,7 +6,8 @@
  * Joining a pre-made empty network namespace (DESIGN section 7) instead of CLONE_NEWNET needs
  * setns() with CAP_SYS_ADMIN over the namespace's owner, which a process born in a new user
  * namespace no longer has; that path will be: clone3 without NEWUSER/NEWNET, setns, then
- * unshare the rest. ns_flags() is where the choice is made.
+ * unshare the rest. ns_flags() is where the choice is made; with the network on it is simply
+ * not created (the host's network, under Landlock's port rules and scoping).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,10 +25,11 @@
 #include "platform/linux/linux.h"
 #include "util/fs.h"
 
-static uint64_t ns_flags(void)
+/* With the network on, the sandbox keeps the host's network namespace (see prepare_security). */
+static uint64_t ns_flags(const struct sbx_policy *p)
 {
-    return CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS |
-           CLONE_NEWCGROUP;
+    return CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | (p->enable_network ? 0 : CLONE_NEWNET) |
+           CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
 }
 
 static int write_proc(pid_t pid, const char *file, const char *text)
@@ -171,7 +173,19 @@ static int prepare_security(const struct sbx__launch *l, struct sbx__sandbox *sb
                           "Landlock is not available (Linux 5.13 or newer, with landlock in "
                           "the lsm= list); --allow-weaker-limits runs without it");
     sb->landlock_abi = abi > 0 ? abi : 0;
+    /* SECURITY: in the host's network namespace the host's abstract unix sockets (D-Bus, X11,
+     * container runtimes...) would be reachable: only Landlock's scoping (ABI 6) keeps them
+     * out, and the port rules need ABI 4. No weaker fallback for this one. */
+    if (p->enable_network && abi < 6)
+        return sbx__error(err, SBX_ERR_HOST, SBX_STAGE_SPAWN, EOPNOTSUPP,
+                          "network: enabling it needs Landlock ABI 6 (Linux 6.12) to keep the "
+                          "host's abstract unix sockets out of reach; this kernel offers %d",
+                          abi > 0 ? abi : 0);
     sbx__landlock_paths_init(ll, l->interp_prefix, p->enable_network);
+    ll->connect_ports = p->allowed_ports;
+    ll->n_connect_ports = p->n_allowed_ports;
+    ll->bind_ports = p->allowed_bind_ports;
+    ll->n_bind_ports = p->n_allowed_bind_ports;
     for (size_t i = 0; i < l->n_binds; i++)
         if (sbx__landlock_paths_add(ll, l->binds[i].path,
                                     l->binds[i].writable ? SBX_LL_RW : SBX_LL_RO, false) < 0)
@@ -274,7 +288,7 @@ int sbx__linux_spawn(const struct sbx__launch *l, const struct sbx__identity *id
     };
     int pidfd = -1;
     struct clone_args ca = {
-        .flags = ns_flags() | CLONE_PIDFD,
+        .flags = ns_flags(l->policy) | CLONE_PIDFD,
         .pidfd = (uint64_t)(uintptr_t)&pidfd,
         .exit_signal = SIGCHLD,
     };
