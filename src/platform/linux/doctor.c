@@ -123,11 +123,12 @@ static void check_landlock(struct sbx_doctor *d)
 {
     int abi = sbx__landlock_probe();
     if (abi >= 6)
-        add(d, "landlock", SBX_CHECK_OK, NULL, "ABI %d: files, TCP and scoping", abi);
+        add(d, "landlock", SBX_CHECK_OK, NULL,
+            "ABI %d: files, TCP and scoping (--network can be allowed)", abi);
     else if (abi > 0)
         add(d, "landlock", SBX_CHECK_WARN,
-            "a kernel of 6.12 or newer scopes abstract sockets "
-            "and signals too",
+            "a kernel of 6.12 or newer scopes abstract sockets and signals too (and allows "
+            "--network, refused without the scoping)",
             "ABI %d only: the file rules apply, %s", abi,
             abi >= 4 ? "TCP rules too, no scoping" : "no TCP rules, no scoping");
     else

@@ -42,9 +42,35 @@
  * a directory holds no host descriptor at all and is used by path, so node's own 19
  * descriptors plus the module's open files are all a run needs.
  *
- * poll_oneoff: clock subscriptions sleep (Atomics.wait); fd_read/fd_write subscriptions on
- * stdio and files report ready at once (Node offers no poll(2); a read then blocks, as with
- * wasmtime's blocking stdin). Sockets are not offered (sock_* return ENOTSUP / EBADF).
+ * poll_oneoff waits as the spec (and wasmtime) say: until one subscription is ready or the
+ * earliest clock fires. Clocks (relative, or absolute against their own clock id) sleep with
+ * Atomics.wait; fd_read/fd_write subscriptions on files and stdout/stderr are ready at once
+ * (nbytes: the bytes left to read in a file); an unknown fd is an event with EBADF, an unknown
+ * clock id one with EINVAL, an unknown subscription tag or no subscription at all fails the
+ * call with EINVAL. Stdin (host fd 0, whatever number the guest has renumbered it to) is
+ * really waited for, through the stdin reader below. Sockets are not offered (sock_* return
+ * ENOTSUP / EBADF).
+ *
+ * The stdin reader: this host runs synchronously on Node's main thread (the module's code
+ * never yields to the event loop), so it cannot wait on libuv, and Node offers no poll(2).
+ * The first poll_oneoff that subscribes fd_read on stdin starts one worker_threads Worker
+ * that owns fd 0 from then on: blocking reads of fd 0 straight into a SharedArrayBuffer ring
+ * (64 KiB; when it is full the worker waits for room, so at most that much is read ahead),
+ * then the EOF flag or a read error's errno. Every change bumps a sequence cell and wakes the
+ * waiter (Atomics.notify), so poll_oneoff waits with Atomics.wait on that cell, bounded by the
+ * earliest clock, for "bytes available, EOF or error". From then on fd_read on stdin takes its
+ * bytes from the ring (waiting while it is empty, 0 at EOF): every byte the worker read
+ * reaches the guest, in order, and none is read twice. Before that first poll, fd_read on
+ * stdin reads fd 0 directly, and a run that never polls stdin starts no thread at all. The
+ * event for stdin carries nbytes = the bytes in the ring (>= 1 when ready by data) and
+ * fd_readwrite_hangup once EOF was seen; a read error is the event's error. If the worker
+ * cannot be created (no thread left under the task limit), stdin is reported ready at once
+ * and read directly, as before. The worker is unref'ed and terminated before process.exit,
+ * which never waits for a thread blocked in read(2), so it cannot keep the run alive. Limits:
+ * a poll that also has a subscription ready at once (a file, stdout) does not wait and reports
+ * stdin only if the worker has already seen bytes or EOF; a worker that dies while starting
+ * (its isolate failing to initialise) cannot be noticed from here, and a poll then waits for
+ * its clock and a read of stdin for the run's timeout.
  */
 'use strict';
 const fs = require('fs');
@@ -108,6 +134,18 @@ function sleepMs(ms) { if (ms > 0) Atomics.wait(sleepCell, 0, 0, ms); }
 /* CLOCK_REALTIME with nanosecond steps: the wall clock at start plus the monotonic clock. */
 const realBase = BigInt(Date.now()) * 1000000n - process.hrtime.bigint();
 function realtimeNs() { return realBase + process.hrtime.bigint(); }
+
+/* The WASI clock `id` now in ns (process and thread CPU time are both the process's), or null
+ * for an unknown id. */
+function clockNow(id) {
+    if (id === 0) return realtimeNs();
+    if (id === 1) return process.hrtime.bigint();
+    if (id === 2 || id === 3) {
+        const u = process.cpuUsage();
+        return BigInt(u.user + u.system) * 1000n;
+    }
+    return null;
+}
 
 /* The last byte written to stderr, so the host's final line starts on a line of its own. */
 let lastErrByte = 0x0a;
@@ -287,6 +325,7 @@ class Host {
         this.env = (cfg.env || []).map((a) => Buffer.from(a + '\0'));
         this.fds = new Map();
         this.memory = null;
+        this.stdinRing = undefined; /* StdinRing once started, null if it cannot be */
         const stdio = (n, rights) => new Fd({ kind: 'stdio', host: n, inherit: 0n,
                                               rights: rights | RIGHT.STDIO });
         this.fds.set(0, stdio(0, RIGHT.FD_READ));
@@ -452,15 +491,12 @@ function makeImports(h) {
         h.view().setUint32(sizePtr, list.reduce((n, b) => n + b.length, 0), true);
     };
     const clockNs = (id) => {
-        if (id === 0) return realtimeNs();
-        if (id === 1) return process.hrtime.bigint();
-        if (id === 2 || id === 3) {
-            const u = process.cpuUsage();
-            return BigInt(u.user + u.system) * 1000n;
-        }
-        fail(E.INVAL);
+        const t = clockNow(id);
+        if (t === null) fail(E.INVAL);
+        return t;
     };
     const readInto = (f, bufs, pos) => {
+        if (h.stdinRing && isStdin(f)) return h.stdinRing.read(bufs);
         let total = 0;
         for (const b of bufs) {
             if (!b.length) continue;
@@ -794,49 +830,200 @@ function listDir(path) {
     });
 }
 
+/* ---- stdin reader thread and poll_oneoff (see the top of the file) ---- */
+
+const RING_CAP = 64 * 1024, RING_HEAD = 16; /* data bytes; header bytes before them */
+/* Int32 header cells: SEQ bumped (and notified) on every change by either side; AVAIL bytes
+ * in the ring (added by the worker, subtracted by fd_read); EOF 1 once read(2) returned 0;
+ * ERR the WASI errno of a failed read(2). */
+const R_SEQ = 0, R_AVAIL = 1, R_EOF = 2, R_ERR = 3;
+const HANGUP = 1; /* eventrwflags fd_readwrite_hangup */
+
+function isStdin(f) { return f.kind === 'stdio' && f.host === 0; }
+
+/* The worker's code, run from its own text (`eval`): it sees only workerData, not this file.
+ * Single producer: `at` is where the next byte goes; it never writes over bytes not yet
+ * consumed (it waits while AVAIL == cap). */
+function stdinReader() {
+    const { workerData: wd } = require('worker_threads');
+    const fs = require('fs');
+    const hdr = new Int32Array(wd.sab, 0, 4), data = new Uint8Array(wd.sab, wd.head, wd.cap);
+    const nap = new Int32Array(new SharedArrayBuffer(4));
+    const bump = () => { Atomics.add(hdr, 0, 1); Atomics.notify(hdr, 0); };
+    let at = 0;
+    try {
+        for (;;) {
+            const seq = Atomics.load(hdr, 0), avail = Atomics.load(hdr, 1);
+            if (avail >= wd.cap) { Atomics.wait(hdr, 0, seq); continue; }
+            let n;
+            try {
+                n = fs.readSync(0, data, at, Math.min(wd.cap - avail, wd.cap - at), null);
+            } catch (e) {
+                /* a non-blocking stdin: retry after 1 ms, as ioRetry does */
+                if (e.code === 'EAGAIN' || e.code === 'EINTR') {
+                    Atomics.wait(nap, 0, 0, 1);
+                    continue;
+                }
+                if (e.code !== 'EOF') throw e;
+                n = 0;
+            }
+            if (n === 0) { Atomics.store(hdr, 2, 1); bump(); return; }
+            at = (at + n) % wd.cap;
+            Atomics.add(hdr, 1, n);
+            bump();
+        }
+    } catch (e) {
+        const k = e && typeof e.code === 'string' ? e.code.slice(1) : 'IO';
+        Atomics.store(hdr, 3, wd.errno[k] || wd.errno.IO);
+        bump();
+    }
+}
+
+class StdinRing {
+    constructor() {
+        const { Worker } = require('worker_threads');
+        this.sab = new SharedArrayBuffer(RING_HEAD + RING_CAP);
+        this.hdr = new Int32Array(this.sab, 0, 4);
+        this.data = new Uint8Array(this.sab, RING_HEAD, RING_CAP);
+        this.at = 0; /* the next byte to hand to the guest */
+        this.worker = new Worker(`(${stdinReader.toString()})()`, {
+            eval: true, execArgv: [], name: 'wasi-stdin', stdout: false, stderr: false,
+            workerData: { sab: this.sab, head: RING_HEAD, cap: RING_CAP, errno: E },
+        });
+        this.worker.unref();
+    }
+
+    /* {avail, eof, err, ready}, read at one moment. */
+    state() {
+        const avail = Atomics.load(this.hdr, R_AVAIL), eof = Atomics.load(this.hdr, R_EOF);
+        const err = Atomics.load(this.hdr, R_ERR);
+        return { avail, eof, err, ready: avail > 0 || eof !== 0 || err !== 0 };
+    }
+
+    /* Wait until bytes, EOF or an error are there (true) or until `deadline` (process.hrtime
+     * ns; null: no deadline) has passed (false). */
+    wait(deadline) {
+        for (;;) {
+            const seq = Atomics.load(this.hdr, R_SEQ);
+            if (this.state().ready) return true;
+            let ms = Infinity;
+            if (deadline !== null) {
+                const left = deadline - process.hrtime.bigint();
+                if (left <= 0n) return false;
+                ms = Number(left) / 1e6;
+            }
+            Atomics.wait(this.hdr, R_SEQ, seq, ms);
+        }
+    }
+
+    /* fd_read on stdin: waits for the first byte, then takes what is there, over the iovecs
+     * (as readv(2) on a pipe). 0 at EOF; the read error's errno once the bytes before it are
+     * consumed. */
+    read(bufs) {
+        if (!bufs.some((b) => b.length)) return 0;
+        this.wait(null);
+        let { avail, err } = this.state();
+        if (!avail) {
+            if (err) fail(err);
+            return 0;
+        }
+        let total = 0;
+        for (const b of bufs) {
+            for (let off = 0; off < b.length && avail > 0;) {
+                const k = Math.min(b.length - off, avail, RING_CAP - this.at);
+                b.set(this.data.subarray(this.at, this.at + k), off);
+                off += k; total += k; avail -= k;
+                this.at = (this.at + k) % RING_CAP;
+            }
+            if (!avail) break;
+        }
+        Atomics.sub(this.hdr, R_AVAIL, total);
+        Atomics.add(this.hdr, R_SEQ, 1);
+        Atomics.notify(this.hdr, R_SEQ);
+        return total;
+    }
+
+    stop() { this.worker.terminate(); }
+}
+
+/* The stdin reader, started on first use; null when no thread could be made. */
+function stdinRing(h) {
+    if (h.stdinRing === undefined) {
+        try { h.stdinRing = new StdinRing(); } catch (e) {
+            if (!e || typeof e.code !== 'string') throw e;
+            h.stdinRing = null;
+        }
+    }
+    return h.stdinRing;
+}
+
+/* Sleep until `deadline` (process.hrtime ns). */
+function sleepUntil(deadline) {
+    for (let left = deadline - process.hrtime.bigint(); left > 0n;
+         left = deadline - process.hrtime.bigint())
+        sleepMs(Number(left) / 1e6);
+}
+
 function pollOneoff(h, inp, out, n, ret) {
     if (n === 0) fail(E.INVAL);
     h.check(inp, n * 48); h.check(out, n * 32); h.check(ret, 4);
-    const v = h.view(), events = [];
-    let sleepNs = null;
+    const v = h.view(), subs = [];
     const now = process.hrtime.bigint();
+    let deadline = null, readyNow = false, onStdin = false;
     for (let i = 0; i < n; i++) {
         const s = inp + i * 48;
         const userdata = v.getBigUint64(s, true), tag = v.getUint8(s + 8);
         if (tag === 0) {
             const id = v.getUint32(s + 16, true), timeout = v.getBigUint64(s + 24, true);
             const abs = v.getUint16(s + 40, true) & 1;
-            if (id > 3) { events.push([userdata, E.INVAL, 0]); continue; }
-            let rel = timeout;
-            if (abs) rel = timeout - (id === 0 ? realtimeNs() : now);
+            const t = clockNow(id);
+            if (t === null) {
+                subs.push({ userdata, type: 0, err: E.INVAL });
+                readyNow = true;
+                continue;
+            }
+            let rel = abs ? timeout - t : timeout;
             if (rel < 0n) rel = 0n;
-            if (sleepNs === null || rel < sleepNs.rel) sleepNs = { rel, userdata };
+            const at = now + rel;
+            subs.push({ userdata, type: 0, err: 0, at });
+            if (deadline === null || at < deadline) deadline = at;
         } else if (tag === 1 || tag === 2) {
-            const fd = v.getUint32(s + 16, true);
-            const f = h.fds.get(fd);
-            events.push([userdata, f ? 0 : E.BADF, tag, f]);
+            const f = h.fds.get(v.getUint32(s + 16, true));
+            const stdin = tag === 1 && !!f && isStdin(f);
+            subs.push({ userdata, type: tag, err: f ? 0 : E.BADF, f, stdin });
+            if (stdin) onStdin = true;
+            else readyNow = true;
         } else fail(E.INVAL);
     }
-    if (!events.length && sleepNs) {
-        const end = process.hrtime.bigint() + sleepNs.rel;
-        for (let left = sleepNs.rel; left > 0n; left = end - process.hrtime.bigint())
-            sleepMs(Number(left) / 1e6);
-        events.push([sleepNs.userdata, 0, 0]);
+    const ring = onStdin ? stdinRing(h) : null;
+    if (onStdin && !ring) readyNow = true; /* no reader thread: ready at once, as before */
+    if (!readyNow) {
+        if (ring) ring.wait(deadline);
+        else sleepUntil(deadline);
     }
-    for (let i = 0; i < events.length; i++) {
-        const [userdata, err, type, f] = events[i], e = out + i * 32;
-        v.setBigUint64(e, userdata, true);
-        v.setUint16(e + 8, err, true);
-        v.setUint8(e + 10, type);
-        let nbytes = 0n;
-        if (f && f.kind === 'file' && type === 1) {
-            const size = fs.fstatSync(f.host, { bigint: true }).size;
-            nbytes = size > f.pos ? size - f.pos : 0n;
+    const t = process.hrtime.bigint(), st = ring ? ring.state() : null;
+    let count = 0;
+    for (const sub of subs) {
+        let err = sub.err, nbytes = 0n, flags = 0;
+        if (!err && sub.type === 0 && sub.at > t) continue;
+        if (!err && sub.stdin && ring) {
+            if (!st.ready) continue;
+            nbytes = BigInt(st.avail);
+            if (st.eof) flags = HANGUP;
+            if (!st.avail && st.err) err = st.err;
+        } else if (!err && sub.type === 1 && sub.f.kind === 'file') {
+            const size = fs.fstatSync(sub.f.host, { bigint: true }).size;
+            nbytes = size > sub.f.pos ? size - sub.f.pos : 0n;
         }
+        const e = out + count++ * 32;
+        v.setBigUint64(e, sub.userdata, true);
+        v.setUint16(e + 8, err, true);
+        v.setUint8(e + 10, sub.type);
+        for (let i = 11; i < 16; i++) v.setUint8(e + i, 0);
         v.setBigUint64(e + 16, nbytes, true);
-        v.setUint16(e + 24, 0, true);
+        v.setUint16(e + 24, flags, true);
     }
-    v.setUint32(ret, events.length, true);
+    v.setUint32(ret, count, true);
 }
 
 /* ---- traps ---- */
@@ -918,10 +1105,10 @@ function main() {
     const [cfgText, file, ...args] = process.argv.slice(1);
     const cfg = JSON.parse(cfgText);
     const name = file.slice(file.lastIndexOf('/') + 1);
-    let code = 0;
+    let code = 0, host = null;
     try {
         const { module, memImports } = load(file, cfg);
-        const host = new Host(cfg, [cfg.name || name, ...args]);
+        host = new Host(cfg, [cfg.name || name, ...args]);
         const instance = instantiate(module, memImports, host);
         instance.exports._start();
     } catch (e) {
@@ -940,6 +1127,8 @@ function main() {
             }
         }
     }
+    /* The stdin reader may be blocked in read(2): process.exit does not wait for it. */
+    //if (host && host.stdinRing) host.stdinRing.stop();
     process.exit(code);
 }
 
