@@ -1,8 +1,8 @@
 """
 WebAssembly (WASI preview1) end to end, on the node engine (issue 6, point 8).
 
-The modules are built once per session from tests/data/wasm: wasi-test.c with clang's
-wasm32-wasi target (one subcommand per check), the .wat files copied as they are (the sandbox
+The modules are built once per session from tests/data/wasm: wasi-test.c and poll-stdin.c
+with clang's wasm32-wasi target (one subcommand per check), the .wat files copied as they are (the sandbox
 assembles them with wat2wasm inside), and invalid.wasm assembled here with `wat2wasm
 --no-check` from a module that does not validate. They live in <session>/wasm (0755/0644) so
 uid 65534 can read them; every test runs as root and as uid 65534 (conftest's `sbx`).
@@ -10,16 +10,18 @@ uid 65534 can read them; every test runs as root and as uid 65534 (conftest's `s
 What is checked: the module sees exactly its argv and --env (nothing inherited); stdin, files
 in the preopen and in --dir directories; every escape (`..`, absolute host paths, symlinks out,
 NUL and non-UTF-8 paths) refused with the WASI errno; memory caps and disabled growth; the
-timeout and CPU limit; every trap kind in the report; exit codes; a large stdout stream; .wat
+timeout and CPU limit; poll_oneoff waiting for stdin or its clock (the host's stdin reader
+thread) and sleeping on a clock alone; every trap kind in the report; exit codes; a large stdout stream; .wat
 errors pointing at the line; invalid modules refused before they run.
 """
 import os
 import shutil
+import signal
 import subprocess
 
 import pytest
 
-from conftest import MUST_WORK, REPO
+from conftest import MUST_WORK, REPO, finish, read_until
 
 DATA = REPO / "tests" / "data" / "wasm"
 
@@ -41,14 +43,15 @@ def wasm(session):
             pytest.fail(msg)
         pytest.skip(msg)
     out.mkdir(mode=0o755)
-    r = subprocess.run(["clang", "--target=wasm32-wasi", "-O2", "-s", "-o",
-                        str(out / "wasi-test.wasm"), str(DATA / "wasi-test.c")],
-                       capture_output=True, timeout=120)
-    if r.returncode != 0:
-        msg = "clang --target=wasm32-wasi failed: %s" % r.stderr.decode(errors="replace")
-        if MUST_WORK:
-            pytest.fail(msg)
-        pytest.skip(msg)
+    for c in ("wasi-test", "poll-stdin"):
+        r = subprocess.run(["clang", "--target=wasm32-wasi", "-O2", "-s", "-o",
+                            str(out / (c + ".wasm")), str(DATA / (c + ".c"))],
+                           capture_output=True, timeout=120)
+        if r.returncode != 0:
+            msg = "clang --target=wasm32-wasi failed: %s" % r.stderr.decode(errors="replace")
+            if MUST_WORK:
+                pytest.fail(msg)
+            pytest.skip(msg)
     for p in DATA.glob("*.wat"):
         shutil.copyfile(p, out / p.name)
     subprocess.run(["wat2wasm", "--no-check", str(DATA / "invalid-type.wat"), "-o",
@@ -135,6 +138,134 @@ def test_clock_sleep_random(sbx, wasm):
     assert int(fields["slept_ms"]) >= 50
     assert abs(int(fields["realtime"]) - time.time()) < 120
     assert int(fields["random_nonzero"]) >= 8
+
+
+# ---------------------------------------------------------------------------------------------
+# poll_oneoff: stdin and clocks (poll-stdin.c: what fired on stderr, stdin echoed on stdout)
+
+
+def run_poll(sbx, wasm, *args, **kw):
+    return sbx.run("run", mod(wasm, "poll-stdin.wasm"), "--quiet", "--", *args, **kw)
+
+
+def popen_poll(sbx, wasm, *args):
+    return sbx.popen("run", mod(wasm, "poll-stdin.wasm"), "--quiet", "--", *args,
+                     stdin=subprocess.PIPE)
+
+
+def poll_lines(err):
+    return [l for l in err.splitlines() if l.startswith("poll")]
+
+
+def stdin_event(line):
+    """(nbytes, hangup) of a "poll: stdin nbytes=N hangup=H" line."""
+    assert line.startswith("poll: stdin "), line
+    f = dict(kv.split("=") for kv in line.split()[2:])
+    return int(f["nbytes"]), int(f["hangup"])
+
+
+def test_poll_stdin_data_before_poll(sbx, wasm):
+    """Bytes already in stdin: the poll (stdin + a 10 s clock) returns the stdin event alone,
+    so before its clock, with the bytes available; they are then read and echoed."""
+    r = run_poll(sbx, wasm, "wait", "10000", input=b"hello\n")
+    assert r.returncode == 0, r
+    lines = poll_lines(r.err)
+    assert len(lines) == 1, r.err
+    nbytes, _ = stdin_event(lines[0])
+    assert 1 <= nbytes <= 6, r.err
+    assert r.stdout == b"hello\n" and "echoed 6 bytes" in r.err, r
+
+
+def test_poll_stdin_at_eof(sbx, wasm):
+    """Empty, closed stdin: ready at once with fd_readwrite_hangup and no bytes; the read
+    then returns EOF."""
+    for kw in ({"input": b""}, {"stdin": subprocess.DEVNULL}):
+        r = run_poll(sbx, wasm, "wait", "10000", **kw)
+        assert r.returncode == 0, r
+        assert poll_lines(r.err) == ["poll: stdin nbytes=0 hangup=1"], r.err
+        assert r.stdout == b"" and "echoed 0 bytes" in r.err, r
+
+
+def test_poll_clock_fires_while_stdin_open(sbx, wasm):
+    """stdin open and empty: the 300 ms clock fires first (we write nothing until its line
+    is out); the next poll (60 s clock) then wakes for the bytes written, and they are
+    echoed."""
+    p = popen_poll(sbx, wasm, "wait", "300", "60000")
+    got = read_until(p.stderr, b"poll: clock\n", 60)
+    try:
+        assert got == b"poll: clock\n", got
+        p.stdin.write(b"late data\n")
+        p.stdin.flush()
+    finally:
+        p.stdin.close()
+    rc, out, err, _ = finish(p, 60)
+    err = (got + err).decode()
+    assert rc == 0, (out, err)
+    lines = poll_lines(err)
+    assert lines[0] == "poll: clock" and len(lines) == 2, err
+    nbytes, _ = stdin_event(lines[1])
+    assert 1 <= nbytes <= 10, err
+    assert out == b"late data\n" and "echoed 10 bytes" in err, (out, err)
+
+
+def test_poll_absolute_realtime_clock(sbx, wasm):
+    """An absolute realtime clock (now + 300 ms) fires while stdin stays open."""
+    p = popen_poll(sbx, wasm, "abswait", "300")
+    got = read_until(p.stderr, b"poll: clock\n", 60)
+    p.stdin.close()
+    rc, out, err, _ = finish(p, 60)
+    assert got == b"poll: clock\n", (got, err)
+    assert rc == 0 and out == b"" and b"echoed 0 bytes" in err, (rc, out, err)
+
+
+def test_poll_exit_with_stdin_open(sbx, wasm):
+    """The module exits after polling stdin (which the reader thread then waits on): the run
+    ends at once, with stdin still open and never written."""
+    p = popen_poll(sbx, wasm, "once", "300")
+    try:
+        rc = p.wait(60)  # not finish(): communicate() would close stdin
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+        pytest.fail("the run did not end while its stdin was open")
+    finally:
+        p.stdin.close()
+    out, err = p.stdout.read(), p.stderr.read()
+    p.stdout.close()
+    p.stderr.close()
+    assert rc == 0 and out == b"" and poll_lines(err.decode()) == ["poll: clock"], (rc, err)
+
+
+def test_poll_then_read_loses_no_bytes(sbx, wasm):
+    """300 KB (more than the reader's 64 KiB ring) then EOF: read directly first, then
+    poll + read in 1000-byte steps, or one poll then reads: all of it arrives, in order."""
+    import random
+    data = random.Random(7).randbytes(300000)
+    r = run_poll(sbx, wasm, "chunks", "10", input=data)
+    assert r.returncode == 0, r
+    assert r.stdout == data and "echoed 300000 bytes polls=" in r.err, r.err
+    r = run_poll(sbx, wasm, "wait", "10000", input=data)
+    assert r.returncode == 0, r
+    lines = poll_lines(r.err)
+    assert len(lines) == 1 and stdin_event(lines[0])[0] >= 1, r.err
+    assert r.stdout == data and "echoed 300000 bytes" in r.err, r.err
+
+
+def test_poll_clock_alone_sleeps(sbx, wasm):
+    """A clock-only poll of 300 ms sleeps (at least 200 ms, at most 20 s)."""
+    r = run_poll(sbx, wasm, "sleep", "300")
+    assert r.returncode == 0, r
+    slept = int(r.out.split("=")[1])
+    assert 200 <= slept <= 20000, r.out
+
+
+def test_poll_errors(sbx, wasm):
+    """A bad fd is an event with EBADF, an unknown clock id one with EINVAL (both ready at
+    once); no subscription at all fails the call with EINVAL."""
+    r = run_poll(sbx, wasm, "errors")
+    assert r.returncode == 0, r
+    assert r.out == ("call=0 events=2\nevent 1 type=1 error=8\nevent 2 type=0 error=28\n"
+                     "empty call=28\n"), r.out
 
 
 @pytest.mark.parametrize("code", [0, 1, 7, 125])

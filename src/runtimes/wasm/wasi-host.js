@@ -53,24 +53,24 @@
  *
  * The stdin reader: this host runs synchronously on Node's main thread (the module's code
  * never yields to the event loop), so it cannot wait on libuv, and Node offers no poll(2).
- * The first poll_oneoff that subscribes fd_read on stdin starts one worker_threads Worker
- * that owns fd 0 from then on: blocking reads of fd 0 straight into a SharedArrayBuffer ring
- * (64 KiB; when it is full the worker waits for room, so at most that much is read ahead),
- * then the EOF flag or a read error's errno. Every change bumps a sequence cell and wakes the
- * waiter (Atomics.notify), so poll_oneoff waits with Atomics.wait on that cell, bounded by the
- * earliest clock, for "bytes available, EOF or error". From then on fd_read on stdin takes its
- * bytes from the ring (waiting while it is empty, 0 at EOF): every byte the worker read
- * reaches the guest, in order, and none is read twice. Before that first poll, fd_read on
- * stdin reads fd 0 directly, and a run that never polls stdin starts no thread at all. The
- * event for stdin carries nbytes = the bytes in the ring (>= 1 when ready by data) and
- * fd_readwrite_hangup once EOF was seen; a read error is the event's error. If the worker
- * cannot be created (no thread left under the task limit), stdin is reported ready at once
- * and read directly, as before. The worker is unref'ed and terminated before process.exit,
- * which never waits for a thread blocked in read(2), so it cannot keep the run alive. Limits:
- * a poll that also has a subscription ready at once (a file, stdout) does not wait and reports
- * stdin only if the worker has already seen bytes or EOF; a worker that dies while starting
- * (its isolate failing to initialise) cannot be noticed from here, and a poll then waits for
- * its clock and a read of stdin for the run's timeout.
+ * The first poll_oneoff that subscribes fd_read on stdin starts one worker_threads Worker that
+ * owns fd 0 from then on: it reads fd 0 (see stdinReader for how) into a SharedArrayBuffer
+ * ring of 64 KiB (when the ring is full the worker waits for room and stops reading, so
+ * little more than that is read ahead), then sets the EOF flag or a read error's errno. Every
+ * change bumps a sequence cell and wakes the waiter (Atomics.notify), so poll_oneoff waits
+ * with Atomics.wait on that cell, bounded by the earliest clock, for "bytes, EOF or error".
+ * From then on fd_read on stdin takes its bytes from the ring (waiting while it is empty, 0
+ * at EOF): every byte the worker read reaches the guest, in order, once. Before that first
+ * poll, fd_read on stdin reads fd 0 directly, and a run that never polls stdin starts no
+ * thread at all. The event for stdin carries nbytes = the bytes in the ring (>= 1 when ready
+ * by data) and fd_readwrite_hangup once EOF was seen; a read error is the event's error. If
+ * the worker cannot be created (no thread left under the task limit), stdin is reported ready
+ * at once and read directly, as before. The worker is unref'ed, terminated before
+ * process.exit, and never blocked in read(2) on a pipe, so it cannot keep the run alive.
+ * Limits: a poll that also has a subscription ready at once (a file, stdout) does not wait
+ * and reports stdin only if the worker has already seen bytes or EOF; a worker that dies
+ * while starting (its isolate failing to initialise) cannot be noticed from here: a poll
+ * then waits for its clock and a read of stdin for the run's timeout.
  */
 'use strict';
 const fs = require('fs');
@@ -842,41 +842,65 @@ const HANGUP = 1; /* eventrwflags fd_readwrite_hangup */
 function isStdin(f) { return f.kind === 'stdio' && f.host === 0; }
 
 /* The worker's code, run from its own text (`eval`): it sees only workerData, not this file.
- * Single producer: `at` is where the next byte goes; it never writes over bytes not yet
- * consumed (it waits while AVAIL == cap). */
+ * fd 0 (always a pipe in the sandbox) is read by a libuv pipe handle in the worker's own event
+ * loop, not by a blocking read(2): process.exit joins worker threads, and one blocked in
+ * read(2) would keep the run alive until stdin's EOF; an idle event loop, or an Atomics.wait,
+ * is interrupted by the termination. (libuv sets O_NONBLOCK on fd 0, which nothing else reads
+ * from then on, and never closes fds 0-2.) Anything else on fd 0 (a file, /dev/null, a tty)
+ * is read with blocking reads. Single producer: `at` is where the next byte goes, and it
+ * never writes over bytes not yet consumed: it waits while the ring is full, which also stops
+ * reading (the pipe's writer then blocks). */
 function stdinReader() {
     const { workerData: wd } = require('worker_threads');
-    const fs = require('fs');
     const hdr = new Int32Array(wd.sab, 0, 4), data = new Uint8Array(wd.sab, wd.head, wd.cap);
-    const nap = new Int32Array(new SharedArrayBuffer(4));
     const bump = () => { Atomics.add(hdr, 0, 1); Atomics.notify(hdr, 0); };
+    const eof = () => { Atomics.store(hdr, 2, 1); bump(); };
+    const failed = (e) => {
+        const k = e && typeof e.code === 'string' ? e.code.slice(1) : 'IO';
+        Atomics.store(hdr, 3, wd.errno[k] || wd.errno.IO);
+        bump();
+    };
     let at = 0;
+    const put = (b) => {
+        for (let off = 0; off < b.length;) {
+            const seq = Atomics.load(hdr, 0), room = wd.cap - Atomics.load(hdr, 1);
+            if (room <= 0) { Atomics.wait(hdr, 0, seq); continue; }
+            const k = Math.min(room, b.length - off, wd.cap - at);
+            data.set(b.subarray(off, off + k), at);
+            at = (at + k) % wd.cap;
+            off += k;
+            Atomics.add(hdr, 1, k);
+            bump();
+        }
+    };
+    let sock = null;
+    try {
+        sock = new (require('net').Socket)({ fd: 0, readable: true, writable: false,
+                                             allowHalfOpen: true });
+    } catch (e) { sock = null; /* ERR_INVALID_FD_TYPE: not a pipe nor a socket */ }
+    if (sock) {
+        sock.on('data', put);
+        sock.on('end', eof);
+        sock.on('error', failed);
+        return;
+    }
+    const fs = require('fs');
+    const buf = Buffer.alloc(wd.cap), nap = new Int32Array(new SharedArrayBuffer(4));
     try {
         for (;;) {
-            const seq = Atomics.load(hdr, 0), avail = Atomics.load(hdr, 1);
-            if (avail >= wd.cap) { Atomics.wait(hdr, 0, seq); continue; }
             let n;
-            try {
-                n = fs.readSync(0, data, at, Math.min(wd.cap - avail, wd.cap - at), null);
-            } catch (e) {
-                /* a non-blocking stdin: retry after 1 ms, as ioRetry does */
+            try { n = fs.readSync(0, buf, 0, buf.length, null); } catch (e) {
                 if (e.code === 'EAGAIN' || e.code === 'EINTR') {
-                    Atomics.wait(nap, 0, 0, 1);
+                    Atomics.wait(nap, 0, 0, 1); /* non-blocking: retry as ioRetry does */
                     continue;
                 }
                 if (e.code !== 'EOF') throw e;
                 n = 0;
             }
-            if (n === 0) { Atomics.store(hdr, 2, 1); bump(); return; }
-            at = (at + n) % wd.cap;
-            Atomics.add(hdr, 1, n);
-            bump();
+            if (n === 0) return eof();
+            put(buf.subarray(0, n));
         }
-    } catch (e) {
-        const k = e && typeof e.code === 'string' ? e.code.slice(1) : 'IO';
-        Atomics.store(hdr, 3, wd.errno[k] || wd.errno.IO);
-        bump();
-    }
+    } catch (e) { failed(e); }
 }
 
 class StdinRing {
@@ -1127,8 +1151,8 @@ function main() {
             }
         }
     }
-    /* The stdin reader may be blocked in read(2): process.exit does not wait for it. */
-    //if (host && host.stdinRing) host.stdinRing.stop();
+    /* The stdin reader thread must not outlive the module (see stdinReader). */
+    if (host && host.stdinRing) host.stdinRing.stop();
     process.exit(code);
 }
 
