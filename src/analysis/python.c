@@ -680,6 +680,21 @@ static bool root_is_dangerous(const char *q)
 /* ---------------------------------------------------------------------------------------- */
 /* Subtree scans (bounded) */
 
+/* One pre-order step of a walk of the cursor's subtree: the first child, else the next sibling
+ * of the nearest ancestor below the subtree's root. false when the subtree is done. */
+static bool subtree_next(TSTreeCursor *c, unsigned *depth)
+{
+    if (ts_tree_cursor_goto_first_child(c)) {
+        (*depth)++;
+        return true;
+    }
+    while (*depth && !ts_tree_cursor_goto_next_sibling(c)) {
+        ts_tree_cursor_goto_parent(c);
+        (*depth)--;
+    }
+    return *depth != 0;
+}
+
 /* Whether an expression decodes or assembles what it evaluates: base64/zlib/codecs/hex
  * decoders, chr(), "".join(...), .decode(), s[::-1], or a name bound to such a value. */
 static bool is_decoded(struct py *p, TSNode root)
@@ -717,15 +732,7 @@ static bool is_decoded(struct py *p, TSNode root)
         default:
             break;
         }
-        if (ts_tree_cursor_goto_first_child(&c)) {
-            depth++;
-            continue;
-        }
-        while (depth && !ts_tree_cursor_goto_next_sibling(&c)) {
-            ts_tree_cursor_goto_parent(&c);
-            depth--;
-        }
-        if (!depth)
+        if (!subtree_next(&c, &depth))
             break;
     }
     ts_tree_cursor_delete(&c);
@@ -745,15 +752,7 @@ static bool mentions(struct py *p, TSNode root, const char *const *names)
         if (kind_of(n) == K_IDENTIFIER)
             for (size_t i = 0; names[i] && !found; i++)
                 found = text_is(p, n, names[i]);
-        if (ts_tree_cursor_goto_first_child(&c)) {
-            depth++;
-            continue;
-        }
-        while (depth && !ts_tree_cursor_goto_next_sibling(&c)) {
-            ts_tree_cursor_goto_parent(&c);
-            depth--;
-        }
-        if (!depth)
+        if (!subtree_next(&c, &depth))
             break;
     }
     ts_tree_cursor_delete(&c);
