@@ -3,7 +3,8 @@
  * each running supervisor publishes its run as live/<id>.json in a per-user runtime directory,
  * rewritten whole (tmp file + rename, no lock held) when the run starts, on every sample tick
  * and at most every 50 ms when an event happens; at the end the final object goes to
- * live/finished/<id>.json, the live entry is removed and finished/ is pruned to the newest 50.
+ * live/finished/<id>.json, the live entry is removed and finished/ is pruned to the newest 50
+ * once it holds more than 64.
  *
  * SECURITY: the directory is private (0700, owned by the euid, not group/other-writable, every
  * component the sandbox creates opened O_DIRECTORY|O_NOFOLLOW and checked); if it is not, the
@@ -181,12 +182,7 @@ int sbx__live_open(struct sbx__live **ret)
     lv->pid = (long)getpid();
     lv->starttime = self_starttime();
     lv->uid = geteuid();
-    struct passwd pw, *found = NULL;
-    char buf[1024];
-    if (getpwuid_r(lv->uid, &pw, buf, sizeof(buf), &found) == 0 && found)
-        snprintf(lv->user, sizeof(lv->user), "%s", found->pw_name);
-    else
-        snprintf(lv->user, sizeof(lv->user), "%u", (unsigned)lv->uid);
+    lv->user[0] = '\0'; /* looked up at the first write, off the run's critical path */
     lv->state = "starting";
     lv->exit_code = -1;
     *ret = lv;
@@ -206,7 +202,22 @@ void sbx__live_start(struct sbx__live *lv, const struct sbx__ev_clock *c,
     snprintf(lv->started_at, sizeof(lv->started_at), "%s", res->started_at);
     lv->limits = sbx__ev_limits_numbers(&res->limits);
     lv->enforcement = json_object();
-    sbx__live_publish(lv, true);
+    /* Not written here: the supervisor's loop writes it as soon as it runs (it is due), while
+     * the sandbox is being built on the other CPU, so the run does not wait for it. */
+    lv->dirty = true;
+}
+
+/* The user's name for the entry (NSS may read files or ask a daemon: done once, lazily). */
+static void resolve_user(struct sbx__live *lv)
+{
+    if (lv->user[0])
+        return;
+    struct passwd pw, *found = NULL;
+    char buf[1024];
+    if (getpwuid_r(lv->uid, &pw, buf, sizeof(buf), &found) == 0 && found)
+        snprintf(lv->user, sizeof(lv->user), "%s", found->pw_name);
+    else
+        snprintf(lv->user, sizeof(lv->user), "%u", (unsigned)lv->uid);
 }
 
 void sbx__live_running(struct sbx__live *lv, const struct sbx_result *res)
@@ -361,6 +372,7 @@ int sbx__live_publish(struct sbx__live *lv, bool force)
     }
     lv->last_pub_ns = now;
     lv->dirty = false;
+    resolve_user(lv);
     return write_entry(lv, lv->dirfd);
 }
 
@@ -392,8 +404,22 @@ static int ends_with(const char *s, const char *suffix)
     return n >= k && !strcmp(s + n - k, suffix);
 }
 
+#define PRUNE_SLACK 14
+
+/* Entries of `d` that look like registry files (dot names included), rewinding it after. */
+static size_t count_entries(DIR *d)
+{
+    size_t n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)))
+        n += ends_with(de->d_name, ".json") || ends_with(de->d_name, ".json.tmp");
+    rewinddir(d);
+    return n;
+}
+
 /* Keep the newest `keep` entries of dirfd (by mtime), and drop tmp files a writer killed
- * mid-write left behind (older than a minute: a live write takes microseconds). */
+ * mid-write left behind (older than a minute: a live write takes microseconds). finished/ may
+ * hold up to keep + PRUNE_SLACK entries between prunes. */
 static void prune(int dirfd, size_t keep)
 {
     int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -407,10 +433,18 @@ static void prune(int dirfd, size_t keep)
     size_t n = 0, cap = 0;
     struct dirent *de;
     time_t now = time(NULL);
+    /* Stat and sort only when there are PRUNE_SLACK more entries than kept: one getdents per
+     * run instead of a stat of every entry (about 50 syscalls on each run's critical path). */
+    if (keep != (size_t)-1 && count_entries(d) <= keep + PRUNE_SLACK) {
+        closedir(d);
+        return;
+    }
     while ((de = readdir(d))) {
         struct stat st;
         if (!ends_with(de->d_name, ".json") && !ends_with(de->d_name, ".json.tmp"))
             continue;
+        if (keep == (size_t)-1 && de->d_name[0] != '.')
+            continue; /* live/: only leftover tmp files are looked at */
         if (strlen(de->d_name) >= sizeof(list->name) ||
             fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
             continue;
@@ -452,6 +486,7 @@ int sbx__live_finish(struct sbx__live *lv, const struct sbx_result *res)
         lv->enforcement = sbx__ev_enforcement(res);
     }
     lv->finished = true; /* no more publishing in live/ */
+    resolve_user(lv);
     int r = write_entry(lv, lv->findir);
     char name[64];
     snprintf(name, sizeof(name), "%s.json", lv->id);

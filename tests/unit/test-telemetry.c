@@ -465,6 +465,9 @@ Test(live, entry_published_then_finished)
     snprintf(c.id, sizeof(c.id), "run-1");
     sbx__live_start(lv, &c, r, "/abs/prog.py");
     struct stat st;
+    cr_assert_neq(stat(tmp_path("rt/run-1.json"), &st), 0, "written on the run's critical path");
+    cr_assert_eq(sbx__live_due_ms(lv), 0, "the first write is due at once");
+    cr_assert_eq(sbx__live_publish(lv, false), 0);
     cr_assert_eq(stat(dir, &st), 0);
     cr_assert_eq(st.st_mode & 0777, 0700);
     cr_assert_eq(stat(tmp_path("rt/run-1.json"), &st), 0);
@@ -527,7 +530,7 @@ Test(live, finished_pruned_to_newest_50)
     snprintf(dir, sizeof(dir), "%s", tmp_path("rt"));
     struct sbx__live *lv = live_in(dir);
     time_t now = time(NULL);
-    for (int i = 0; i < 60; i++) {
+    for (int i = 0; i < 70; i++) { /* 71 with the new one: past 50 + the slack of 14 */
         char name[64];
         snprintf(name, sizeof(name), "rt/finished/old-%02d.json", i);
         write_file(tmp_path(name), "{}", 0600);
@@ -544,9 +547,9 @@ Test(live, finished_pruned_to_newest_50)
     cr_assert_eq(sbx__live_finish(lv, r), 0);
     sbx__live_close(lv);
     cr_assert(path_exists(tmp_path("rt/finished/new.json")));
-    cr_assert(path_exists(tmp_path("rt/finished/old-59.json")));
-    cr_assert(path_exists(tmp_path("rt/finished/old-11.json")));
-    cr_assert(!path_exists(tmp_path("rt/finished/old-10.json")), "the oldest were kept");
+    cr_assert(path_exists(tmp_path("rt/finished/old-69.json")));
+    cr_assert(path_exists(tmp_path("rt/finished/old-21.json")));
+    cr_assert(!path_exists(tmp_path("rt/finished/old-20.json")), "the oldest were kept");
     cr_assert(!path_exists(tmp_path("rt/.dead.json.tmp")), "a stale tmp file was kept");
     sbx_result_free(r);
 }
