@@ -140,24 +140,9 @@ static json_t *error_obj(const struct sbx_error *e)
     return o;
 }
 
-char *sbx_result_to_json(const struct sbx_result *r)
+/* CPU, memory, tasks and context switches. */
+static void add_usage(json_t *o, const struct sbx_result *r)
 {
-    json_t *o = json_object();
-    if (!o)
-        return NULL;
-    json_object_set_new(o, "schema", json_integer(SBX_REPORT_SCHEMA));
-    json_object_set_new(o, "id", json_string(r->id));
-    json_object_set_new(o, "started_at", json_string(r->started_at));
-    json_object_set_new(o, "status", json_string(sbx_status_name(r->status)));
-    json_object_set_new(o, "exit_code",
-                        r->exit_code >= 0 ? json_integer(r->exit_code) : json_null());
-    json_object_set_new(o, "signal", r->signal ? json_integer(r->signal) : json_null());
-    json_object_set_new(o, "signal_name",
-                        r->signal
-                            ? json_string(sigabbrev_np(r->signal) ? sigabbrev_np(r->signal) : "?")
-                            : json_null());
-    if (r->status == SBX_STATUS_CANCELLED)
-        json_object_set_new(o, "cancel_signal", json_integer(r->cancel_signal));
     json_object_set_new(o, "wall_time_ms", ms(r->wall_time_us));
     json_t *cpu = json_object();
     json_object_set_new(cpu, "user", ms(r->cpu_user_us));
@@ -178,9 +163,11 @@ char *sbx_result_to_json(const struct sbx_result *r)
     json_object_set_new(cs, "voluntary", json_integer((json_int_t)r->ctx_switches_voluntary));
     json_object_set_new(cs, "involuntary", json_integer((json_int_t)r->ctx_switches_involuntary));
     json_object_set_new(o, "context_switches", cs);
-    add_output(o, "stdout", &r->out);
-    add_output(o, "stderr", &r->err);
-    json_object_set_new(o, "limits", limits(&r->limits));
+}
+
+/* The events and the enforcement map. */
+static void add_events(json_t *o, const struct sbx_result *r)
+{
     json_t *ev = json_array();
     for (size_t i = 0; i < r->n_events; i++) {
         json_t *e = json_object();
@@ -195,6 +182,11 @@ char *sbx_result_to_json(const struct sbx_result *r)
     for (size_t i = 0; i < r->n_enforcement; i++)
         json_object_set_new(enf, r->enforcement[i].key, json_string(r->enforcement[i].value));
     json_object_set_new(o, "enforcement", enf);
+}
+
+/* The runtime, the WebAssembly outcome, the files and the stage timings. */
+static void add_runtime(json_t *o, const struct sbx_result *r)
+{
     json_t *rt = json_object();
     json_object_set_new(rt, "name", json_string(r->runtime_name));
     json_object_set_new(rt, "interpreter", text(r->interpreter, strlen(r->interpreter)));
@@ -217,6 +209,32 @@ char *sbx_result_to_json(const struct sbx_result *r)
         json_array_append_new(t, e);
     }
     json_object_set_new(o, "timings", t);
+}
+
+char *sbx_result_to_json(const struct sbx_result *r)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "schema", json_integer(SBX_REPORT_SCHEMA));
+    json_object_set_new(o, "id", json_string(r->id));
+    json_object_set_new(o, "started_at", json_string(r->started_at));
+    json_object_set_new(o, "status", json_string(sbx_status_name(r->status)));
+    json_object_set_new(o, "exit_code",
+                        r->exit_code >= 0 ? json_integer(r->exit_code) : json_null());
+    json_object_set_new(o, "signal", r->signal ? json_integer(r->signal) : json_null());
+    json_object_set_new(o, "signal_name",
+                        r->signal
+                            ? json_string(sigabbrev_np(r->signal) ? sigabbrev_np(r->signal) : "?")
+                            : json_null());
+    if (r->status == SBX_STATUS_CANCELLED)
+        json_object_set_new(o, "cancel_signal", json_integer(r->cancel_signal));
+    add_usage(o, r);
+    add_output(o, "stdout", &r->out);
+    add_output(o, "stderr", &r->err);
+    json_object_set_new(o, "limits", limits(&r->limits));
+    add_events(o, r);
+    add_runtime(o, r);
     json_object_set_new(
         o, "error", r->status == SBX_STATUS_INTERNAL_ERROR ? error_obj(&r->error) : json_null());
     json_object_set_new(o, "findings", sbx__analysis_findings_json(r->analysis));
