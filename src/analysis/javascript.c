@@ -27,6 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "analysis/confine.h"
 #include "analysis/javascript.h"
 #include "core/errors.h"
 #include "util/fs.h"
@@ -1081,6 +1082,7 @@ static void limit_child_memory(void)
 /* tree-sitter's own allocator calls exit(1) when malloc fails, which would run the caller's
  * atexit handlers and flush its stdio buffers a second time: in the child, fail with _exit. */
 #define CHILD_NO_MEMORY 86
+#define CHILD_NOT_CONFINED 87
 
 static void *child_malloc(size_t size)
 {
@@ -1115,6 +1117,8 @@ static _Noreturn void child_analyze(struct sbx__analysis_ctx *ctx, const char *s
     struct iso_header h = {.magic = ISOLATE_MAGIC};
     limit_child_memory();
     ts_set_allocator(child_malloc, child_calloc, child_realloc, free);
+    if (sbx__analysis_confine(fd) < 0)
+        _exit(CHILD_NOT_CONFINED);
     h.r = analyze(ctx, src, len, &h.err);
     h.syntax_error = a->syntax_error && !had_error;
     h.error_line = a->error_line;
