@@ -144,6 +144,14 @@ const struct sbx__rule *sbx__js_rule(const char *id)
     return NULL;
 }
 
+const struct sbx__rule *sbx__js_rule_by_id_pointer(const char *id)
+{
+    for (size_t i = 0; i < RULE__COUNT; i++)
+        if (rules[i].id == id) /* SECURITY: compared, never dereferenced */
+            return &rules[i];
+    return NULL;
+}
+
 /* ------------------------------------------------------------------ name tables */
 
 static const char *const vocab_names[V__COUNT] = {

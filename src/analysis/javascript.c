@@ -1140,14 +1140,17 @@ static int parent_collect(struct sbx__analysis_ctx *ctx, int fd, struct sbx_erro
         h.n_findings > SBX_ANALYSIS_MAX_FINDINGS)
         return -EPIPE;
     if (h.r < 0) {
+        h.err.message[sizeof(h.err.message) - 1] = '\0'; /* untrusted bytes */
         if (err)
             *err = h.err;
-        return h.r;
+        return h.r < -4095 ? -EINVAL : h.r;
     }
     for (size_t i = 0; i < h.n_findings; i++) {
         if (!read_all(fd, &f, sizeof(f)))
             return -EPIPE;
-        const struct sbx__rule *rule = sbx__js_rule(f.rule);
+        /* SECURITY: the child's bytes are untrusted (it parsed hostile input): its rule pointer
+         * is matched against our table, never followed. */
+        const struct sbx__rule *rule = sbx__js_rule_by_id_pointer(f.rule);
         if (!rule)
             return -EPIPE;
         f.detail[sizeof(f.detail) - 1] = '\0';

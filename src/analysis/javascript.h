@@ -372,5 +372,8 @@ SBX_INTERNAL const char *sbx__js_sym_name(struct sbx__js_sym s, char *buf, size_
 SBX_INTERNAL void sbx__js_check(struct sbx__js *js, TSNode n);
 /* The rule whose id is `id` (a JS-* rule), or NULL. */
 SBX_INTERNAL const struct sbx__rule *sbx__js_rule(const char *id);
+/* The rule whose id string is at address `id` (a pointer a forked child sent back: only
+ * compared with the table's, never read), or NULL. */
+SBX_INTERNAL const struct sbx__rule *sbx__js_rule_by_id_pointer(const char *id);
 
 #endif
