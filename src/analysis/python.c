@@ -25,6 +25,7 @@
 #include <tree_sitter/api.h>
 
 #include "analysis/analysis.h"
+#include "analysis/isolate.h"
 #include "analysis/python-rules.h"
 #include "core/errors.h"
 #include "util/cleanup.h"
@@ -1514,16 +1515,36 @@ static void analyze_nested(struct py *p, TSNode call, const char *code, size_t l
         p->err = r;
 }
 
-int sbx__analyze_python(struct sbx__analysis_ctx *ctx, const char *src, size_t len,
+static int analyze_here(struct sbx__analysis_ctx *ctx, const char *src, size_t len,
                         struct sbx_error *err)
 {
-    pthread_once(&grammar.once, grammar_init);
-    if (!grammar.kinds)
-        return sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_RUNTIME, ENOMEM, "python analysis");
     struct py_shared sh = {.deadline_us = now_us() + PARSE_BUDGET_US(len)};
     struct py p = {.ctx = ctx, .src = src, .len = len, .sh = &sh};
     int r = analyze(&p);
     if (r < 0)
         return sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_RUNTIME, -r, "python analysis");
     return 0;
+}
+
+/* The rule whose id string is at `id`, compared with the table's pointers, never read. */
+static const struct sbx__rule *rule_by_id_pointer(const char *id)
+{
+    for (size_t i = 0; i < sbx__py_n_rules; i++)
+        if (sbx__py_rules[i]->id == id)
+            return sbx__py_rules[i];
+    return NULL;
+}
+
+int sbx__analyze_python(struct sbx__analysis_ctx *ctx, const char *src, size_t len,
+                        struct sbx_error *err)
+{
+    pthread_once(&grammar.once, grammar_init);
+    if (!grammar.kinds)
+        return sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_RUNTIME, ENOMEM, "python analysis");
+    /* SECURITY: big input is parsed in a confined child, like JavaScript (isolate.c); the
+     * pieces under 64 KiB stay the defence against the known deep-nesting crash. */
+    if (len < SBX_ANALYSIS_ISOLATE_FROM)
+        return analyze_here(ctx, src, len, err);
+    return sbx__analysis_isolated(ctx, "python analysis", analyze_here, rule_by_id_pointer, src,
+                                  len, err);
 }
