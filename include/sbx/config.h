@@ -75,6 +75,9 @@ SBX_API enum sbx_log_level sbx_config_log_level(const struct sbx_config *c);
  * not exist and is skipped). */
 SBX_API size_t sbx_config_warning_count(const struct sbx_config *c);
 SBX_API const char *sbx_config_warning(const struct sbx_config *c, size_t i);
+/* The runtime ("python", "javascript") the i-th warning concerns, or NULL when it concerns
+ * every run: a front end running one program may skip the others' warnings. */
+SBX_API const char *sbx_config_warning_runtime(const struct sbx_config *c, size_t i);
 
 /* The effective configuration as TOML with a comment naming each value's origin, or as one
  * JSON object ({"section": {"key": {"value": V, "origin": "..."}}}). malloc'd; NULL on

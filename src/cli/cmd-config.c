@@ -32,6 +32,16 @@ static int installed_root_default(struct sbx_config *c, struct sbx_error *err)
                           "default for root (installed binary)", err);
 }
 
+/* A warning about one runtime's settings is noise for a run of another language. */
+static bool warning_applies(const struct cli *cli, const char *runtime)
+{
+    if (!runtime || cli->command != CMD_RUN)
+        return true;
+    const struct sbx_runtime *rt =
+        cli->lang ? sbx_runtime_by_name(cli->lang) : sbx_runtime_for_file(cli->file);
+    return !rt || !strcmp(sbx_runtime_name(rt), runtime);
+}
+
 int cli_load_config(struct cli *cli)
 {
     struct sbx_error err = {0};
@@ -56,7 +66,8 @@ int cli_load_config(struct cli *cli)
     }
     if (sbx_config_log_level(cli->config) >= SBX_LOG_WARN)
         for (size_t i = 0; i < sbx_config_warning_count(cli->config); i++)
-            fprintf(stderr, "rusty-sandbox: warning: %s\n", sbx_config_warning(cli->config, i));
+            if (warning_applies(cli, sbx_config_warning_runtime(cli->config, i)))
+                fprintf(stderr, "rusty-sandbox: warning: %s\n", sbx_config_warning(cli->config, i));
     return 0;
 }
 

@@ -210,6 +210,7 @@ struct value {
 struct sbx_config {
     struct value v[KEY__N];
     char *warnings[MAX_WARNINGS];
+    const char *warning_runtime[MAX_WARNINGS]; /* static runtime name, NULL: every run */
     size_t n_warnings;
     struct sbx_bind binds[MAX_LIST];
     char *bind_paths[MAX_LIST];
@@ -868,16 +869,24 @@ const char *sbx_config_warning(const struct sbx_config *c, size_t i)
     return i < c->n_warnings ? c->warnings[i] : NULL;
 }
 
-static void warn(struct sbx_config *c, const char *fmt, ...) PRINTF_LIKE(2, 3);
-static void warn(struct sbx_config *c, const char *fmt, ...)
+const char *sbx_config_warning_runtime(const struct sbx_config *c, size_t i)
+{
+    return i < c->n_warnings ? c->warning_runtime[i] : NULL;
+}
+
+/* A warning about every run (runtime NULL) or only runs of `runtime`. */
+static void warn(struct sbx_config *c, const char *runtime, const char *fmt, ...) PRINTF_LIKE(3, 4);
+static void warn(struct sbx_config *c, const char *runtime, const char *fmt, ...)
 {
     if (c->n_warnings >= MAX_WARNINGS)
         return;
     va_list ap;
     va_start(ap, fmt);
     char *s = NULL;
-    if (vasprintf(&s, fmt, ap) >= 0)
+    if (vasprintf(&s, fmt, ap) >= 0) {
+        c->warning_runtime[c->n_warnings] = runtime;
         c->warnings[c->n_warnings++] = s;
+    }
     va_end(ap);
 }
 
@@ -944,7 +953,8 @@ static const char *existing_dir(struct sbx_config *c, int id)
         return NULL;
     if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
         return p;
-    warn(c, "%s: %s.%s: '%s' is not a directory; skipped", c->v[id].origin, keys[id].section,
+    warn(c, id == KEY_PY_PACKAGES ? "python" : "javascript",
+         "%s: %s.%s: '%s' is not a directory; skipped", c->v[id].origin, keys[id].section,
          keys[id].name, p);
     return NULL;
 }
