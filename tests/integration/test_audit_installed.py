@@ -35,11 +35,14 @@ def installed():
 
 def run(cmd, cwd, **kw):
     return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=60,
-                          env={"PATH": "/usr/bin:/bin", "TMPDIR": str(cwd)}, **kw)
+                          env={"PATH": "/usr/bin:/bin", "TMPDIR": str(cwd),
+                               "RUSTY_SANDBOX_RUNTIME_DIR": str(cwd / "registry")}, **kw)
 
 
-def test_root_running_the_installed_binary_is_audited(installed, tmp_path):
-    binary, log, _ = installed
+def test_root_running_the_installed_binary_is_audited(installed):
+    binary, log, base = installed
+    tmp_path = base / "root"  # removed with the rest of the install
+    tmp_path.mkdir()
     assert oct(os.stat(log.parent).st_mode & 0o777) == "0o700"  # made by meson install
     prog = tmp_path / "p.py"
     prog.write_text("print('audited')\n")

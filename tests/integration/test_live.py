@@ -274,8 +274,9 @@ class Tmux:
 
     def __init__(self, sbx, reg, width=100, height=30, lang="C.UTF-8"):
         self.sock = "sbxdash-" + secrets.token_hex(6)
-        # where tmux puts it (TMUX_TMPDIR is not passed on); kill-server leaves it behind
-        self.socket_path = "/tmp/tmux-%d/%s" % (os.getuid(), self.sock)
+        # an explicit socket in the test's scratch dir (removed with the session): -L would
+        # leave /tmp/tmux-UID behind on the host
+        self.socket_path = str(sbx.scratch / self.sock)
         self.width, self.height = width, height
         self.sbx, self.reg, self.lang = sbx, reg, lang
 
@@ -297,7 +298,7 @@ class Tmux:
         assert self.tmux("display-message", "-p", "#{socket_path}").strip() == self.socket_path
 
     def tmux(self, *args):
-        r = subprocess.run(["tmux", "-L", self.sock, *args], capture_output=True, timeout=30,
+        r = subprocess.run(["tmux", "-S", self.socket_path, *args], capture_output=True, timeout=30,
                            env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "TERM": "xterm"})
         assert r.returncode == 0, (args, r.stderr)
         return r.stdout.decode("utf-8", errors="replace")
@@ -335,7 +336,8 @@ class Tmux:
         assert not wide, wide
 
     def close(self):
-        subprocess.run(["tmux", "-L", self.sock, "kill-server"], capture_output=True, timeout=30)
+        subprocess.run(["tmux", "-S", self.socket_path, "kill-server"], capture_output=True,
+                       timeout=30)
         try:
             os.unlink(self.socket_path)
         except FileNotFoundError:
