@@ -224,6 +224,24 @@ static const struct option_def options[] = {
 };
 #undef K
 
+/* The command words, one table for parsing them and for naming them in messages. */
+static const struct {
+    const char *name;
+    enum cli_command command;
+} commands[] = {
+    {"run", CMD_RUN},       {"check", CMD_CHECK},         {"list-supported", CMD_LIST},
+    {"config", CMD_CONFIG}, {"doctor", CMD_DOCTOR},       {"ps", CMD_PS},
+    {"kill", CMD_KILL},     {"dashboard", CMD_DASHBOARD},
+};
+
+static const char *command_name(enum cli_command command)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+        if (commands[i].command == command)
+            return commands[i].name;
+    return "";
+}
+
 static const struct option_def *find_option(const char *name, size_t len)
 {
     for (size_t i = 0; i < ARRAY_SIZE(options); i++)
@@ -242,16 +260,7 @@ static int parse_option(struct cli *cli, int argc, char **argv, int *i)
     const struct option_def *o = find_option(name, len);
     if (!o || !(o->commands & (1u << cli->command))) {
         cli_err("unknown option '%.*s'%s (see rusty-sandbox%s%s --help)", (int)(len + 2), a,
-                o ? " for this command" : "", cli->command ? " " : "",
-                cli->command == CMD_RUN         ? "run"
-                : cli->command == CMD_LIST      ? "list-supported"
-                : cli->command == CMD_CONFIG    ? "config"
-                : cli->command == CMD_DOCTOR    ? "doctor"
-                : cli->command == CMD_PS        ? "ps"
-                : cli->command == CMD_KILL      ? "kill"
-                : cli->command == CMD_DASHBOARD ? "dashboard"
-                : cli->command == CMD_CHECK     ? "check"
-                                                : "");
+                o ? " for this command" : "", cli->command ? " " : "", command_name(cli->command));
         return EXIT_USAGE;
     }
     const char *value = NULL;
@@ -271,22 +280,9 @@ static int parse_option(struct cli *cli, int argc, char **argv, int *i)
 
 static enum cli_command command_of(const char *word)
 {
-    if (!strcmp(word, "run"))
-        return CMD_RUN;
-    if (!strcmp(word, "list-supported"))
-        return CMD_LIST;
-    if (!strcmp(word, "config"))
-        return CMD_CONFIG;
-    if (!strcmp(word, "doctor"))
-        return CMD_DOCTOR;
-    if (!strcmp(word, "ps"))
-        return CMD_PS;
-    if (!strcmp(word, "kill"))
-        return CMD_KILL;
-    if (!strcmp(word, "dashboard"))
-        return CMD_DASHBOARD;
-    if (!strcmp(word, "check"))
-        return CMD_CHECK;
+    for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+        if (!strcmp(word, commands[i].name))
+            return commands[i].command;
     return CMD_NONE;
 }
 
