@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "analysis/wasm-text.h"
+#include "util/parse.h"
 
 #define MAX_FRAMES 4 /* module > import > memory descriptor is the deepest that matters */
 #define ID_MAX 64
@@ -98,17 +99,6 @@ static bool ends_atom(char c)
     return is_space(c) || c == '(' || c == ')' || c == '"';
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static void put_byte(struct name_buf *nb, uint8_t c)
 {
     if (nb && nb->len < SBX_WAT_NAME_MAX)
@@ -155,16 +145,16 @@ static bool decode_escape(const char *s, size_t end, size_t *i, struct name_buf 
             return false;
         uint32_t cp = 0;
         size_t q = p + 2, digits = 0;
-        for (; q < end && hex_value(s[q]) >= 0 && digits < 7; q++, digits++)
-            cp = cp * 16 + (uint32_t)hex_value(s[q]);
+        for (; q < end && sbx__hex_value(s[q]) >= 0 && digits < 7; q++, digits++)
+            cp = cp * 16 + (uint32_t)sbx__hex_value(s[q]);
         if (!digits || q >= end || s[q] != '}' || cp > 0x10ffff)
             return false;
         put_utf8(nb, cp);
         *i = q + 1;
         return true;
     }
-    if (p + 1 < end && hex_value(c) >= 0 && hex_value(s[p + 1]) >= 0) {
-        put_byte(nb, (uint8_t)(hex_value(c) * 16 + hex_value(s[p + 1])));
+    if (p + 1 < end && sbx__hex_value(c) >= 0 && sbx__hex_value(s[p + 1]) >= 0) {
+        put_byte(nb, (uint8_t)(sbx__hex_value(c) * 16 + sbx__hex_value(s[p + 1])));
         *i = p + 2;
         return true;
     }
@@ -206,7 +196,7 @@ static bool parse_number(const char *a, size_t n, uint64_t *ret)
     for (; i < n; i++) {
         if (a[i] == '_' && any && i + 1 < n)
             continue;
-        int d = hex_value(a[i]);
+        int d = sbx__hex_value(a[i]);
         if (d < 0 || (unsigned)d >= base)
             return false;
         v = v > (UINT64_MAX - (unsigned)d) / base ? UINT64_MAX : v * base + (unsigned)d;

@@ -109,6 +109,10 @@ int cli_load_config(struct cli *cli);
 
 /* "rusty-sandbox: " + message to stderr. */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print `value` (jansson's json_t, whose reference this takes) indented on stdout: 0, or
+ * EXIT_SANDBOX when it could not be encoded. */
+struct json_t;
+int cli_print_json(struct json_t *value);
 int cli_exit_for_error(const struct sbx_error *err);
 
 #endif

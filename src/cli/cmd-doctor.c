@@ -26,13 +26,8 @@ static int print_json(const struct sbx_doctor *d)
         json_object_set_new(o, "fix", c->fix[0] ? json_string(c->fix) : json_null());
         json_array_append_new(arr, o);
     }
-    char *s = json_dumps(arr, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    json_decref(arr);
-    if (!s)
-        return EXIT_SANDBOX;
-    puts(s);
-    free(s);
-    return exit_of(d);
+    int r = cli_print_json(arr);
+    return r ? r : exit_of(d);
 }
 
 int cmd_doctor(struct cli *cli)

@@ -43,13 +43,5 @@ int cmd_list(struct cli *cli)
             fprintf(stderr, "  %s\n", err.message);
         }
     }
-    if (arr) {
-        char *s = json_dumps(arr, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        json_decref(arr);
-        if (!s)
-            return EXIT_SANDBOX;
-        puts(s);
-        free(s);
-    }
-    return 0;
+    return arr ? cli_print_json(arr) : 0;
 }

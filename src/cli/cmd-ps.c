@@ -16,13 +16,7 @@ static int print_json(const struct sbx_live_list *l)
     json_t *arr = json_array();
     for (size_t i = 0; i < l->n_live; i++)
         json_array_append_new(arr, live_entry_json(&l->live[i]));
-    char *s = json_dumps(arr, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    json_decref(arr);
-    if (!s)
-        return EXIT_SANDBOX;
-    puts(s);
-    free(s);
-    return 0;
+    return cli_print_json(arr);
 }
 
 static void print_row(const struct sbx_live_entry *e)

@@ -1,4 +1,5 @@
 /* rusty-sandbox: entry point. Parses the command line and hands over to one command. */
+#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,17 @@ int cli_exit_for_error(const struct sbx_error *err)
         return EXIT_SANDBOX;
     }
     return EXIT_SANDBOX;
+}
+
+int cli_print_json(json_t *value)
+{
+    char *s = json_dumps(value, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(value);
+    if (!s)
+        return EXIT_SANDBOX;
+    puts(s);
+    free(s);
+    return 0;
 }
 
 int main(int argc, char **argv)

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "config/toml-internal.h"
+#include "util/parse.h"
 
 /* ---------------------------------------------------------------- errors and messages */
 
@@ -233,17 +234,6 @@ static int put_run(struct sbx__toml_parser *p, const char *stops, uint32_t line,
     return buf_put(p, start, (size_t)(p->cur - start), line, col);
 }
 
-static int hex_value(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* \uXXXX or \UXXXXXXXX at the cursor: exactly `ndig` hex digits naming a Unicode scalar value
  * (no surrogate halves, nothing above U+10FFFF). */
 static int lex_unicode(struct sbx__toml_parser *p, size_t ndig, uint32_t sline, uint32_t scol)
@@ -251,7 +241,7 @@ static int lex_unicode(struct sbx__toml_parser *p, size_t ndig, uint32_t sline, 
     uint32_t line = p->line, col = p->col, cp = 0;
     char letter = ndig == 4 ? 'u' : 'U';
     for (size_t i = 0; i < ndig; i++) {
-        int h = hex_value(sbx__toml_peek_at(p, 2 + i));
+        int h = sbx__hex_value(sbx__toml_peek_at(p, 2 + i));
         if (h < 0)
             return sbx__toml_fail(p, -EINVAL, line, col,
                                   "invalid escape: \\%c needs %zu hexadecimal digits", letter,
@@ -445,7 +435,7 @@ static bool is_digit(int c)
 
 static int digit_value(int c, int base)
 {
-    int v = hex_value(c);
+    int v = sbx__hex_value(c);
     return v >= 0 && v < base ? v : -1;
 }
 

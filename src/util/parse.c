@@ -72,3 +72,14 @@ int sbx__env_entry_valid(const char *s)
     }
     return 1;
 }
+
+int sbx__hex_value(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}

@@ -18,4 +18,7 @@ SBX_INTERNAL int sbx__parse_decimal(const char *s, double min, double max, doubl
 /* An environment entry "KEY=VALUE": KEY is [A-Za-z_][A-Za-z0-9_]*, VALUE has no NUL. */
 SBX_INTERNAL int sbx__env_entry_valid(const char *s);
 
+/* The value of a hexadecimal digit (either case), or -1. */
+SBX_INTERNAL int sbx__hex_value(int c);
+
 #endif
