@@ -39,6 +39,17 @@ SBX_API void sbx_doctor_run(struct sbx_doctor *ret);
 
 SBX_API const char *sbx_check_status_name(enum sbx_check_status s);
 
+/* What rusty-sandbox keeps on the host between runs, and sbx_cleanup() removes: root's
+ * pre-made network namespaces (nsfs bind mounts in /run/rusty-sandbox/netns). Slots that a
+ * live run holds are left alone and counted as busy. */
+struct sbx_cleanup {
+    unsigned netns_removed;
+    unsigned netns_busy;
+};
+
+/* 0, or -errno with `err` filled (e.g. not root while a pool exists). */
+SBX_API int sbx_cleanup(struct sbx_cleanup *ret, struct sbx_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -37,6 +37,7 @@ enum cli_command {
     CMD_CONFIG = 3,
     CMD_DOCTOR = 4,
     CMD_CHECK = 5,      /* static analysis only (cmd-check.c) */
+    CMD_CLEANUP = 6,    /* remove the pre-made network namespaces (cmd-doctor.c) */
     CMD_PS = 10,        /* live runs (cmd-ps.c) */
     CMD_KILL = 11,      /* cancel a live run (cmd-kill.c) */
     CMD_DASHBOARD = 12, /* terminal dashboard (tui/) */
@@ -93,6 +94,7 @@ int cmd_run(struct cli *cli);
 int cmd_list(struct cli *cli);
 int cmd_config(struct cli *cli);
 int cmd_doctor(struct cli *cli);
+int cmd_cleanup(struct cli *cli);
 int cmd_ps(struct cli *cli);
 int cmd_kill(struct cli *cli);
 int cmd_dashboard(struct cli *cli);

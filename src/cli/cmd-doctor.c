@@ -1,4 +1,5 @@
-/* rusty-sandbox doctor: what this host enforces, and how to fix what it cannot. */
+/* rusty-sandbox doctor: what this host enforces, and how to fix what it cannot; and
+ * rusty-sandbox cleanup: remove what is kept on the host between runs. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,4 +47,26 @@ int cmd_doctor(struct cli *cli)
     printf("\n%s\n", r ? "Some runs will be refused on this host: see the fixes above."
                        : "This host can run rusty-sandbox with every layer on.");
     return r;
+}
+
+int cmd_cleanup(struct cli *cli)
+{
+    struct sbx_cleanup c;
+    struct sbx_error err = {0};
+    if (sbx_cleanup(&c, &err) < 0) {
+        cli_err("cleanup: %s", err.message);
+        return 1;
+    }
+    if (cli->json) {
+        json_t *o = json_object();
+        json_object_set_new(o, "netns_removed", json_integer(c.netns_removed));
+        json_object_set_new(o, "netns_busy", json_integer(c.netns_busy));
+        return cli_print_json(o);
+    }
+    printf("removed %u pre-made network namespace%s", c.netns_removed,
+           c.netns_removed == 1 ? "" : "s");
+    if (c.netns_busy)
+        printf("; %u in use by live runs, left alone", c.netns_busy);
+    printf("\n");
+    return 0;
 }

@@ -90,6 +90,9 @@ int main(int argc, char **argv)
     case CMD_CONFIG:
         r = cmd_config(&cli);
         break;
+    case CMD_CLEANUP:
+        r = cmd_cleanup(&cli);
+        break;
     case CMD_PS:
         r = cmd_ps(&cli);
         break;

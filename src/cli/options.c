@@ -30,8 +30,9 @@ struct option_def {
 #define PS (1u << CMD_PS)
 #define LIVE (PS | (1u << CMD_KILL) | (1u << CMD_DASHBOARD))
 #define CHK (1u << CMD_CHECK)
+#define CLEAN (1u << CMD_CLEANUP)
 #define RC (RUN | CONF)
-#define ALL (RUN | LIST | CONF | DOC | LIVE | CHK | 1u)
+#define ALL (RUN | LIST | CONF | DOC | LIVE | CHK | CLEAN | 1u)
 
 void cli_err(const char *fmt, ...)
 {
@@ -214,9 +215,9 @@ static const struct option_def options[] = {
      NULL},
     {"keep", NULL, RUN, "copy the workspace to a host directory after the run and keep it",
      opt_flag, NULL, NULL},
-    {"json", NULL, RUN | LIST | CONF | DOC | PS | CHK,
-     "print the report (or list, config, doctor, ps, check) as JSON on stdout", opt_flag, NULL,
-     NULL},
+    {"json", NULL, RUN | LIST | CONF | DOC | PS | CHK | CLEAN,
+     "print the report (or list, config, doctor, ps, check, cleanup) as JSON on stdout", opt_flag,
+     NULL, NULL},
     {"quiet", NULL, RUN, "no summary line on stderr", opt_flag, NULL, NULL},
     {"timings", NULL, RUN, "print where the run's time went, stage by stage", opt_flag, NULL, NULL},
     {"help", NULL, ALL, "show this help", opt_flag, NULL, NULL},
@@ -231,7 +232,7 @@ static const struct {
 } commands[] = {
     {"run", CMD_RUN},       {"check", CMD_CHECK},         {"list-supported", CMD_LIST},
     {"config", CMD_CONFIG}, {"doctor", CMD_DOCTOR},       {"ps", CMD_PS},
-    {"kill", CMD_KILL},     {"dashboard", CMD_DASHBOARD},
+    {"kill", CMD_KILL},     {"dashboard", CMD_DASHBOARD}, {"cleanup", CMD_CLEANUP},
 };
 
 static const char *command_name(enum cli_command command)
@@ -300,7 +301,7 @@ int cli_parse(struct cli *cli, int argc, char **argv)
         if (cli->command == CMD_NONE) {
             cli_err(
                 "unknown command '%s' (commands: run, check, list-supported, config, doctor, ps, "
-                "kill, dashboard; see --help)",
+                "kill, dashboard, cleanup; see --help)",
                 argv[i]);
             return EXIT_USAGE;
         }
@@ -375,6 +376,8 @@ void cli_print_help(enum cli_command command)
            "  rusty-sandbox ps [--json]                       live runs (of all users as root)\n"
            "  rusty-sandbox kill ID                           cancel a live run (ID or prefix)\n"
            "  rusty-sandbox dashboard                         watch and stop runs live\n"
+           "  rusty-sandbox cleanup [--json]                  remove root's pre-made network "
+           "namespaces\n"
            "  rusty-sandbox --help | --version\n\n");
     unsigned mask = 1u << command;
     printf("Options%s:\n", command == CMD_NONE ? " (for run unless noted)" : "");

@@ -75,6 +75,7 @@ enum key_id {
     KEY_FALLBACK,
     KEY_CGROUP_PARENT,
     KEY_ENABLE_NETWORK,
+    KEY_NETNS_POOL,
     KEY_ALLOWED_PATHS,
     KEY_ALLOWED_PORTS,
     KEY_ALLOWED_BIND_PORTS,
@@ -138,7 +139,11 @@ static const struct key_def keys[KEY__N] = {
     [KEY_CGROUP_PARENT] = {"resource_limits", "cgroup_parent", K_STRING, 0, 0, NULL,
                            "cgroup under which runs are placed (default: the caller's own)"},
     [KEY_ENABLE_NETWORK] = {"security", "enable_network", K_BOOL, 0, 0, NULL,
-                            "network access (only false is supported yet)"},
+                            "the host's network, TCP limited by allowed_ports and "
+                            "allowed_bind_ports (needs Landlock ABI 6)"},
+    [KEY_NETNS_POOL] = {"security", "netns_pool", K_BOOL, 0, 0, NULL,
+                        "root, network off: join a pre-made empty network namespace leased "
+                        "for the run alone instead of creating one"},
     [KEY_ALLOWED_PORTS] = {"security", "allowed_ports", K_PORT_LIST, 1, 65535, NULL,
                            "with the network on: the only TCP ports the program may connect to "
                            "(Landlock); empty: any"},
@@ -704,6 +709,8 @@ struct sbx_config *sbx_config_new(void)
     set_default_int(c, KEY_TMP_SIZE, (int64_t)(p.tmp_size_bytes >> 20));
     set_default_int(c, KEY_WORKSPACE_SIZE, (int64_t)(p.workspace_size_bytes >> 20));
     c->v[KEY_ENABLE_NETWORK].set = 1;
+    c->v[KEY_NETNS_POOL].set = 1;
+    c->v[KEY_NETNS_POOL].b = p.netns_pool;
     c->v[KEY_WASM_GROWTH].set = 1;
     c->v[KEY_WASM_GROWTH].b = true;
     c->v[KEY_ALLOWED_PATHS].set = 1;
@@ -1016,6 +1023,7 @@ int sbx_config_policy(struct sbx_config *c, struct sbx_policy *p, struct sbx_err
         !strcmp(v[KEY_ON_VIOLATION].s, "kill") ? SBX_VIOLATION_KILL : SBX_VIOLATION_LOG;
     p->cgroup_parent = v[KEY_CGROUP_PARENT].s;
     p->enable_network = v[KEY_ENABLE_NETWORK].b;
+    p->netns_pool = v[KEY_NETNS_POOL].b;
     p->n_allowed_ports = port_list(&v[KEY_ALLOWED_PORTS], c->ports);
     p->allowed_ports = p->n_allowed_ports ? c->ports : NULL;
     p->n_allowed_bind_ports = port_list(&v[KEY_ALLOWED_BIND_PORTS], c->bind_ports);

@@ -15,6 +15,7 @@ void sbx_policy_init(struct sbx_policy *policy)
     policy->tmp_size_bytes = SBX_DEFAULT_TMP_SIZE_BYTES;
     policy->workspace_size_bytes = SBX_DEFAULT_WORKSPACE_SIZE_BYTES;
     policy->enable_network = false;
+    policy->netns_pool = true;
     policy->keep_workspace = false;
     policy->memory_limit_bytes = SBX_DEFAULT_MEMORY_LIMIT_BYTES;
     policy->max_processes = SBX_DEFAULT_MAX_PROCESSES;

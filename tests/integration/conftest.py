@@ -261,7 +261,18 @@ class Session:
     def cleanup(self):
         kill_pids(session_processes(self.tag))
         wait_until(lambda: not session_processes(self.tag), 5)
+        left = []
+        if os.geteuid() == 0:
+            # root's runs keep pre-made network namespaces (nsfs mounts) for the next run:
+            # the suite removes them, and none may stay
+            r = subprocess.run([str(self.bin), "cleanup"], capture_output=True, timeout=60)
+            mounts = (_read("/proc/self/mountinfo") or b"").decode(errors="replace")
+            left = [l for l in mounts.splitlines() if " /run/rusty-sandbox/netns/" in l]
+            if r.returncode != 0:
+                left.append("rusty-sandbox cleanup failed: %r" % r.stderr)
         shutil.rmtree(self.dir, ignore_errors=True)
+        if left:
+            raise AssertionError("pre-made network namespaces left mounted: %s" % left)
 
 
 @pytest.fixture(scope="session")

@@ -43,7 +43,7 @@ def test_hello_json_report(sbx, lang):
     assert rep["peak_memory_kb"] > 0
     assert rep["limits"]["timeout_s"] == 30 and rep["limits"]["max_output_kb"] == 1024
     assert rep["limits"]["enable_network"] is False
-    assert rep["enforcement"]["network"] == "netns"
+    assert rep["enforcement"]["network"] == ("netns:pre-made" if sbx.mode == "root" else "netns")
     assert rep["enforcement"]["capabilities"] == "dropped"
     assert rep["runtime"]["name"] == lang
     # the interpreter is reported resolved (python3 -> python3.11)

@@ -82,7 +82,8 @@ static void destroy(struct sbx__sandbox *sb)
             ;
         sb->exited = 1;
     }
-    if (sb->have_cg) { /* every task is gone with init; the cgroup is empty now */
+    sbx__netns_pool_release(&sb->netns); /* init, and with it every task, is gone */
+    if (sb->have_cg) {                   /* every task is gone with init; the cgroup is empty now */
         sb->cg.ops->destroy(&sb->cg);
         sbx__cgroup_close(&sb->cg);
         sb->have_cg = 0;
@@ -141,7 +142,7 @@ static void enforcement(const struct sbx__launch *l, const struct sbx__sandbox *
         port_entry(res, "tcp_bind", p->allowed_bind_ports, p->n_allowed_bind_ports,
                    "landlock:none");
     } else {
-        sbx__result_enforce(res, "network", "netns");
+        sbx__result_enforce(res, "network", sb->netns.ns_fd >= 0 ? "netns:pre-made" : "netns");
     }
     sbx__result_enforce(res, "ipc", "ipcns");
     sbx__result_enforce(res, "uts", "utsns");

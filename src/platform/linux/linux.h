@@ -21,6 +21,7 @@
 #include "platform/linux/cgroup.h"
 #include "platform/linux/watchdog.h"
 #include "platform/linux/landlock.h"
+#include "platform/linux/netns-pool.h"
 #include "platform/linux/seccomp.h"
 #include "platform/platform.h"
 #include "sbx/error.h"
@@ -109,6 +110,7 @@ struct sbx__sandbox {
     int exited;       /* init has been reaped */
     int notify_fd;    /* the program's seccomp listener, once received; else -1 */
     int landlock_abi; /* what the kernel offers (0: none) */
+    struct sbx__netns_lease netns; /* a pre-made network namespace (root), held until the end */
     int landlock_applied, seccomp_loaded; /* the program said so before exec */
     uint64_t t_clone_ns;                  /* just before clone3 */
     uint64_t t_cloned_ns;                 /* clone3 returned */

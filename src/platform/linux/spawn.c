@@ -3,11 +3,11 @@
  * pidfd, so no pid is ever reused under us. The parent then writes init's id maps (only the
  * parent can map the sandbox's uid 1000 to the host uid it chose) and releases it.
  *
- * Joining a pre-made empty network namespace (DESIGN section 7) instead of CLONE_NEWNET needs
- * setns() with CAP_SYS_ADMIN over the namespace's owner, which a process born in a new user
- * namespace no longer has; that path will be: clone3 without NEWUSER/NEWNET, setns, then
- * unshare the rest. ns_flags() is where the choice is made; with the network on it is simply
- * not created (the host's network, under Landlock's port rules and scoping).
+ * Without the network, root's runs join a pre-made empty network namespace leased for the run
+ * alone (netns-pool.h) instead of creating one: the supervisor's thread joins it just for the
+ * clone3, as a process born in a new user namespace could no longer join a namespace of the
+ * host's. Unprivileged runs, and root's when the pool cannot be used, create their own; with
+ * the network on, none is made (the host's network, under Landlock's port rules and scoping).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,11 +25,24 @@
 #include "platform/linux/linux.h"
 #include "util/fs.h"
 
-/* With the network on, the sandbox keeps the host's network namespace (see prepare_security). */
-static uint64_t ns_flags(const struct sbx_policy *p)
+/* With the network on, the sandbox keeps the host's network namespace (see prepare_security);
+ * with a leased pre-made one, it is born in that. */
+static uint64_t ns_flags(const struct sbx_policy *p, bool pooled_netns)
 {
-    return CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | (p->enable_network ? 0 : CLONE_NEWNET) |
-           CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
+    return CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID |
+           (p->enable_network || pooled_netns ? 0 : CLONE_NEWNET) | CLONE_NEWIPC | CLONE_NEWUTS |
+           CLONE_NEWCGROUP;
+}
+
+/* A slot of the pool, when this run may use one; any failure just means a namespace of its
+ * own (slower, as safe). */
+static void lease_netns(const struct sbx_policy *p, const struct sbx__identity *id,
+                        struct sbx__sandbox *sb)
+{
+    if (p->enable_network || !p->netns_pool || !id->privileged)
+        return;
+    if (sbx__netns_pool_lease(SBX_NETNS_POOL_DIR, &sb->netns) < 0)
+        sbx__netns_pool_release(&sb->netns);
 }
 
 static int write_proc(pid_t pid, const char *file, const char *text)
@@ -258,6 +271,7 @@ int sbx__linux_spawn(const struct sbx__launch *l, const struct sbx__identity *id
     if (!sb)
         return sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_SPAWN, ENOMEM, "allocating");
     sb->pidfd = sb->ctl_fd = sb->stdin_w = sb->stdout_r = sb->stderr_r = sb->notify_fd = -1;
+    sb->netns = (struct sbx__netns_lease)SBX_NETNS_LEASE_INIT;
     sbx__cgroup_init(&sb->cg);
     if ((r = setup_cgroup(l, sb, err)) < 0) {
         free(sb);
@@ -286,9 +300,10 @@ int sbx__linux_spawn(const struct sbx__launch *l, const struct sbx__identity *id
         .landlock_abi = sb->landlock_abi,
         .tasks_fd = {-1, -1, -1, -1},
     };
+    lease_netns(l->policy, id, sb);
     int pidfd = -1;
     struct clone_args ca = {
-        .flags = ns_flags(l->policy) | CLONE_PIDFD,
+        .flags = ns_flags(l->policy, sb->netns.ns_fd >= 0) | CLONE_PIDFD,
         .pidfd = (uint64_t)(uintptr_t)&pidfd,
         .exit_signal = SIGCHLD,
     };
@@ -300,7 +315,8 @@ int sbx__linux_spawn(const struct sbx__launch *l, const struct sbx__identity *id
         goto fail;
     }
     sb->t_clone_ns = sbx__now_ns();
-    long pid = syscall(SYS_clone3, &ca, sizeof(ca));
+    long pid = sb->netns.ns_fd >= 0 ? sbx__netns_pool_clone(&sb->netns, &ca)
+                                    : syscall(SYS_clone3, &ca, sizeof(ca));
     if (pid < 0) {
         r = clone_error(errno, err);
         goto fail;
@@ -340,6 +356,7 @@ int sbx__linux_spawn(const struct sbx__launch *l, const struct sbx__identity *id
         return sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_SPAWN, -r, "releasing init");
     return 0;
 fail:
+    sbx__netns_pool_release(&sb->netns);
     sbx__seccomp_filter_done(&filter);
     close_tasks(args.tasks_fd);
     if (sb->have_cg) {
