@@ -40,8 +40,9 @@ const TSLanguage *tree_sitter_python(void);
 #define SUBTREE_MAX_NODES 4096
 #define RESOLVE_MAX_PARTS 16
 #define RESOLVE_MAX_DEPTH 4
-#define BIND_SLOTS 4096 /* power of two */
+#define BIND_SLOTS 4096 /* power of two: the table's largest size */
 #define BIND_MAX (BIND_SLOTS * 3 / 4)
+#define BIND_SLOTS_MIN 64 /* its first size: most programs bind a few dozen names */
 #define STAR_MAX 16
 /* SECURITY: tree-sitter 0.20.7 frees an invalid pointer when more than 65535 constructs are left
  * open on its parse stack (70,000 unclosed '[' or `if x: ` repeated on one line). Inputs that
@@ -191,7 +192,8 @@ struct py {
     struct sbx__analysis_ctx *ctx;
     const char *src;
     size_t len;
-    struct binding *tab; /* BIND_SLOTS */
+    struct binding *tab; /* n_slots, grown up to BIND_SLOTS */
+    size_t n_slots;
     size_t n_bound;
     char star[STAR_MAX][NAME_MAX_LEN]; /* modules star-imported: `from os import *` */
     size_t n_star;
@@ -318,22 +320,54 @@ static uint32_t hash(const char *s, size_t len)
     return h;
 }
 
-static struct binding *slot(struct py *p, const char *name, size_t len, bool insert)
+static struct binding *probe(struct binding *tab, size_t n_slots, const char *name, size_t len)
 {
-    for (uint32_t h = hash(name, len), i = 0; i < BIND_SLOTS; i++) {
-        struct binding *b = &p->tab[(h + i) & (BIND_SLOTS - 1)];
-        if (!b->name)
-            return insert && p->n_bound < BIND_MAX ? b : NULL;
-        if (b->len == len && !memcmp(b->name, name, len))
+    for (uint32_t h = hash(name, len), i = 0; i < n_slots; i++) {
+        struct binding *b = &tab[(h + i) & (n_slots - 1)];
+        if (!b->name || (b->len == len && !memcmp(b->name, name, len)))
             return b;
     }
     return NULL;
 }
 
+/* Double the table (kept at most 3/4 full) up to BIND_SLOTS; false when it cannot grow. */
+static bool grow(struct py *p)
+{
+    size_t n = p->n_slots * 2;
+    if (n > BIND_SLOTS)
+        return false;
+    struct binding *tab = calloc(n, sizeof(*tab));
+    if (!tab) {
+        p->err = -ENOMEM;
+        return false;
+    }
+    for (size_t i = 0; i < p->n_slots; i++)
+        if (p->tab[i].name)
+            *probe(tab, n, p->tab[i].name, p->tab[i].len) = p->tab[i];
+    free(p->tab);
+    p->tab = tab;
+    p->n_slots = n;
+    return true;
+}
+
+static struct binding *slot(struct py *p, const char *name, size_t len, bool insert)
+{
+    struct binding *b = probe(p->tab, p->n_slots, name, len);
+    if (!b || b->name || !insert)
+        return b && b->name ? b : NULL;
+    if (p->n_bound >= BIND_MAX)
+        return NULL;
+    if (p->n_bound + 1 > p->n_slots * 3 / 4) {
+        if (!grow(p))
+            return NULL;
+        b = probe(p->tab, p->n_slots, name, len);
+    }
+    return b;
+}
+
 static const struct binding *lookup(struct py *p, const char *name, size_t len)
 {
-    const struct binding *b = slot(p, name, len, false);
-    return b && b->name ? b : NULL;
+    return slot(p, name, len, false);
 }
 
 /* Bind `name` (source text) to a kind and, for B_QUAL, a qualified name. False when the table
@@ -1275,9 +1309,9 @@ done:
     ts_tree_cursor_delete(&c);
 }
 
-static void free_bindings(struct binding *tab)
+static void free_bindings(struct binding *tab, size_t n_slots)
 {
-    for (size_t i = 0; tab && i < BIND_SLOTS; i++)
+    for (size_t i = 0; tab && i < n_slots; i++)
         free(tab[i].qual);
     free(tab);
 }
@@ -1471,7 +1505,8 @@ static int analyze(struct py *p)
 {
     const char *src = p->src;
     size_t len = p->len;
-    if (!(p->tab = calloc(BIND_SLOTS, sizeof(*p->tab))))
+    p->n_slots = BIND_SLOTS_MIN;
+    if (!(p->tab = calloc(p->n_slots, sizeof(*p->tab))))
         return -ENOMEM;
     size_t deep = too_deep_at(src, len);
     int r;
@@ -1490,7 +1525,7 @@ static int analyze(struct py *p)
                               p->depth ? p->base_col : 1, "more than %d open at once", NESTING_MAX);
         r = a < 0 ? a : analyze_in_pieces(p, src, len);
     }
-    free_bindings(TAKE_PTR(p->tab));
+    free_bindings(TAKE_PTR(p->tab), p->n_slots);
     return r < 0 ? r : p->err;
 }
 

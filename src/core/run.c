@@ -305,8 +305,6 @@ static int launch(struct run_ctx *c, uint64_t t0, struct sbx__tel *tel, struct s
         .t0_ns = t0,
         .host_uid = c->id.host_uid,
         .run_id = c->ws.id,
-        .run_is_live = sbx__workspace_is_live,
-        .run_is_live_ud = &c->ws.base_fd,
         .tel = tel,
     };
     struct sbx__sandbox *sb = NULL;

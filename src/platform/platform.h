@@ -33,10 +33,7 @@ struct sbx__launch {
     uint64_t t0_ns;            /* CLOCK_MONOTONIC when the run started */
     uid_t host_uid;            /* the sandbox's uid 1000 on the host */
     const char *run_id;        /* names the run's cgroup "sbx-<run_id>" */
-    /* Whether run <id> (of a cgroup left behind) still has a live supervisor. */
-    int (*run_is_live)(const char *id, void *ud);
-    void *run_is_live_ud;
-    struct sbx__tel *tel; /* telemetry of the run (src/telemetry), or NULL */
+    struct sbx__tel *tel;      /* telemetry of the run (src/telemetry), or NULL */
 };
 
 struct sbx__identity {

@@ -71,13 +71,18 @@ def test_cancel_live(sbx, marker, sig, code):
 def test_supervisor_sigkilled(sbx, marker, keep):
     assert sbx.run_dirs() == []
     p = start_sleeper(sbx, marker, "--json", *(["--keep"] if keep else []))
-    # while it runs: its lock (and with --keep the dir that will receive the workspace)
+    ps = sbx.run("ps", "--json")
+    assert ps.returncode == 0, ps
+    runs = json.loads(ps.out)
+    assert len(runs) == 1, runs
+    run_id = runs[0]["id"]
+    # while it runs: with --keep its lock and the dir that will receive the workspace; without,
+    # nothing in the base dir (the run's cgroup dir carries its live mark)
     live = [d.name for d in sbx.run_dirs()]
-    locks = [n for n in live if n.endswith(".lock")]
-    assert len(locks) == 1, live
-    run_id = locks[0][len("run-"):-len(".lock")]
-    want = ["run-%s.lock" % run_id] + (["run-" + run_id] if keep else [])
+    want = ["run-%s.lock" % run_id, "run-" + run_id] if keep else []
     assert sorted(live) == sorted(want), live
+    if sbx.mode == "root":
+        assert [c for c in run_cgroups() if run_id in c], "the run has no cgroup"
     os.kill(p.pid, signal.SIGKILL)
     finish(p, 30)
     # the sandbox dies with its supervisor (parent-death signal to init)

@@ -290,53 +290,65 @@ Test(cgroup, parent_override_is_used)
     sbx__cgroup_close(&cg);
 }
 
-static int live_only_keep(const char *id, void *ud)
-{
-    (void)ud;
-    if (!strcmp(id, "keep"))
-        return 1;
-    return !strcmp(id, "known-dead") ? 0 : -1;
-}
-
 Test(cgroup, stale_run_cgroups_are_reaped)
 {
     make_v2();
-    put("user.slice/app.scope/sbx-keep/x", "");
-    put("user.slice/app.scope/sbx-dead/.keepdir", "");
+    put("user.slice/app.scope/sbx-busy/x", ""); /* as a cgroup with tasks: rmdir fails */
     put("user.slice/app.scope/sbx-supervisor/.keepdir", "");
     put("user.slice/app.scope/other/.keepdir", "");
-    put("user.slice/app.scope/sbx-young/.keepdir", "");
-    put("user.slice/app.scope/sbx-known-dead/.keepdir", "");
-    char p0[512];
-    snprintf(p0, sizeof(p0), "%s/user.slice/app.scope/sbx-known-dead/.keepdir", root);
-    unlink(p0); /* young, but its run is known dead (this process reaped its workspace) */
-    snprintf(p0, sizeof(p0), "%s/user.slice/app.scope/sbx-dead/.keepdir", root);
-    unlink(p0); /* an empty dir, as a cgroup whose tasks are gone looks to rmdir */
-    snprintf(p0, sizeof(p0), "%s/user.slice/app.scope/sbx-young/.keepdir", root);
-    unlink(p0);
-    /* Made two minutes ago: old enough to be a leftover. sbx-young is just made (another
-     * caller's run between mkdir and moving in): it stays. */
-    struct timespec old[2] = {{time(NULL) - 120, 0}, {time(NULL) - 120, 0}};
-    snprintf(p0, sizeof(p0), "%s/user.slice/app.scope/sbx-dead", root);
-    cr_assert_eq(utimensat(AT_FDCWD, p0, old, 0), 0);
     struct sbx__cgroup cg;
     struct sbx_error err = {0};
     cr_assert_eq(
         sbx__cgroup_open_parent(root_fd, "0::/user.slice/app.scope\n", NULL, all, &cg, &err), 0);
-    cr_assert_eq(sbx__cgroup_reap_stale(&cg, live_only_keep, NULL), 2);
-    cr_assert_not_null(get("user.slice/app.scope/sbx-keep/x"), "a live run's cgroup stays");
-    struct stat st;
     char p[512];
     snprintf(p, sizeof(p), "%s/user.slice/app.scope/sbx-dead", root);
+    cr_assert_eq(mkdir(p, 0700), 0); /* a run whose supervisor died: nobody holds its lock */
+    /* a live run: made the way runs make theirs, its lock held by this fd */
+    int live = sbx__cg_make_claimed(&cg, cg.parent_fd[0], "sbx-live");
+    cr_assert_geq(live, 0);
+    struct stat st;
+    snprintf(p, sizeof(p), "%s/user.slice/app.scope/sbx-live", root);
+    cr_assert_eq(stat(p, &st), 0);
+    cr_assert_eq(st.st_mode & 0777, 0700, "a run cgroup is its owner's alone");
+    cr_assert_eq(sbx__cg_make_claimed(&cg, cg.parent_fd[0], "sbx-live"), -EEXIST);
+    /* a live run in another process (its supervisor) */
+    int ready[2];
+    cr_assert_eq(pipe(ready), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = sbx__cg_make_claimed(&cg, cg.parent_fd[0], "sbx-other-process");
+        char c = fd >= 0 ? 'y' : 'n';
+        (void)!write(ready[1], &c, 1);
+        pause();
+        _exit(0);
+    }
+    char c;
+    cr_assert_eq(read(ready[0], &c, 1), 1);
+    cr_assert_eq(c, 'y');
+
+    cr_assert_eq(sbx__cgroup_reap_stale(&cg), 1);
+    snprintf(p, sizeof(p), "%s/user.slice/app.scope/sbx-dead", root);
     cr_assert_eq(stat(p, &st), -1, "a dead run's cgroup is removed");
+    snprintf(p, sizeof(p), "%s/user.slice/app.scope/sbx-live", root);
+    cr_assert_eq(stat(p, &st), 0, "a live run's cgroup stays");
+    snprintf(p, sizeof(p), "%s/user.slice/app.scope/sbx-other-process", root);
+    cr_assert_eq(stat(p, &st), 0, "another live supervisor's cgroup stays");
+    snprintf(p, sizeof(p), "%s/user.slice/app.scope/sbx-busy", root);
+    cr_assert_eq(stat(p, &st), 0, "a cgroup that cannot be removed stays");
     snprintf(p, sizeof(p), "%s/user.slice/app.scope/sbx-supervisor", root);
     cr_assert_eq(stat(p, &st), 0, "the supervisor leaf stays");
-    snprintf(p, sizeof(p), "%s/user.slice/app.scope/sbx-young", root);
-    cr_assert_eq(stat(p, &st), 0, "a cgroup made a moment ago stays");
-    snprintf(p, sizeof(p), "%s/user.slice/app.scope/sbx-known-dead", root);
-    cr_assert_eq(stat(p, &st), -1, "a known-dead run's cgroup goes at once");
     snprintf(p, sizeof(p), "%s/user.slice/app.scope/other", root);
     cr_assert_eq(stat(p, &st), 0, "cgroups we did not make stay");
+
+    /* the supervisors end: their cgroups are stale now */
+    close(live);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    cr_assert_eq(sbx__cgroup_reap_stale(&cg), 2);
+    snprintf(p, sizeof(p), "%s/user.slice/app.scope/sbx-live", root);
+    cr_assert_eq(stat(p, &st), -1);
+    snprintf(p, sizeof(p), "%s/user.slice/app.scope/sbx-other-process", root);
+    cr_assert_eq(stat(p, &st), -1);
     sbx__cgroup_close(&cg);
 }
 
@@ -381,4 +393,38 @@ Test(cgroup, read_key_only_matches_whole_keys)
     put("g", "max\n");
     cr_assert_eq(sbx__cg_read_u64(root_fd, "g", &v), 0);
     cr_assert_eq(v, UINT64_MAX);
+}
+
+/* The stats fds are opened once and re-read from offset 0: a value that changes in place is
+ * seen, a missing file is an error each time (and opened once it appears), and closing
+ * releases every slot. */
+Test(cgroup, stat_fds_are_kept_and_reread)
+{
+    struct sbx__cgroup cg;
+    sbx__cgroup_init(&cg);
+    uint64_t v;
+    cr_assert_eq(sbx__cg_stat_u64(&cg, 0, root_fd, "cur", &v), -ENOENT);
+    cr_assert_eq(cg.stat_fd[0], -1);
+    put("cur", "5\n");
+    cr_assert_eq(sbx__cg_stat_u64(&cg, 0, root_fd, "cur", &v), 0);
+    cr_assert_eq(v, 5);
+    int fd = cg.stat_fd[0];
+    cr_assert_geq(fd, 0);
+    int w = openat(root_fd, "cur", O_WRONLY | O_TRUNC);
+    cr_assert_eq(write(w, "123456\n", 7), 7);
+    close(w);
+    cr_assert_eq(sbx__cg_stat_u64(&cg, 0, root_fd, "cur", &v), 0);
+    cr_assert_eq(v, 123456);
+    cr_assert_eq(cg.stat_fd[0], fd, "the same fd, not a new open");
+    put("ev", "low 1\nmax 4\n");
+    cr_assert_eq(sbx__cg_stat_key(&cg, 1, root_fd, "ev", "max", &v), 0);
+    cr_assert_eq(v, 4);
+    cr_assert_eq(sbx__cg_stat_key(&cg, SBX_CG_STAT_SLOTS, root_fd, "ev", "max", &v), -EINVAL);
+    char text[8];
+    cr_assert_eq(sbx__cg_read_stat(&cg, 0, root_fd, "cur", text, sizeof(text)), 7);
+    cr_assert_str_eq(text, "123456\n");
+    sbx__cg_close_stats(&cg);
+    for (int i = 0; i < SBX_CG_STAT_SLOTS; i++)
+        cr_assert_eq(cg.stat_fd[i], -1);
+    cr_assert(fcntl(fd, F_GETFD) < 0 && errno == EBADF, "closed");
 }

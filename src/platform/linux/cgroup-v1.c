@@ -20,16 +20,14 @@ static int mk(struct sbx__cgroup *cg, int i, struct sbx_error *err)
         cg->dir_fd[i] = cg->dir_fd[cg->alias[i]];
         return 0;
     }
-    int r = sbx__cg_mkdir(cg, cg->parent_fd[i], cg->name);
-    if (r < 0)
-        return sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_SPAWN, -r,
+    int fd = sbx__cg_make_claimed(cg, cg->parent_fd[i], cg->name);
+    if (fd < 0)
+        return sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_SPAWN, -fd,
                           "creating cgroup %s in the %s hierarchy", cg->name,
                           i == SBX_CG_MEMORY ? "memory"
                           : i == SBX_CG_PIDS ? "pids"
                                              : "cpu");
-    cg->dir_fd[i] = openat(cg->parent_fd[i], cg->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (cg->dir_fd[i] < 0)
-        return sbx__error_errno(err, SBX_STAGE_SPAWN, "opening cgroup %s", cg->name);
+    cg->dir_fd[i] = fd;
     return 0;
 }
 
@@ -92,12 +90,15 @@ static int v1_clone_fd(const struct sbx__cgroup *cg)
     return -1;
 }
 
+/* Slots of cg->stat_fd. */
+enum { ST_CPU, ST_MEM_PEAK, ST_MEM_CUR, ST_OOM, ST_PIDS, ST_PIDS_EVENTS };
+
 static int v1_stats(struct sbx__cgroup *cg, struct sbx__cg_stats *st)
 {
     memset(st, 0, sizeof(*st));
     int acct = cg->dir_fd[SBX_CG_CPUACCT];
     uint64_t v;
-    if (acct >= 0 && sbx__cg_read_u64(acct, "cpuacct.usage", &v) == 0) {
+    if (acct >= 0 && sbx__cg_stat_u64(cg, ST_CPU, acct, "cpuacct.usage", &v) == 0) {
         st->cpu_usage_us = v / 1000;
         st->valid |= SBX_CG_HAVE_CPU;
         /* cpuacct.usage_user/_sys are sampled at ticks (4 ms here): too coarse to report;
@@ -105,16 +106,18 @@ static int v1_stats(struct sbx__cgroup *cg, struct sbx__cg_stats *st)
     }
     int mem = cg->dir_fd[SBX_CG_MEMORY];
     if (mem >= 0) {
-        if (sbx__cg_read_u64(mem, "memory.max_usage_in_bytes", &st->memory_peak) == 0)
+        if (sbx__cg_stat_u64(cg, ST_MEM_PEAK, mem, "memory.max_usage_in_bytes", &st->memory_peak) ==
+            0)
             st->valid |= SBX_CG_HAVE_MEM_PEAK;
-        sbx__cg_read_u64(mem, "memory.usage_in_bytes", &st->memory_current);
-        if (sbx__cg_read_key(mem, "memory.oom_control", "oom_kill", &st->oom_kills) == 0)
+        sbx__cg_stat_u64(cg, ST_MEM_CUR, mem, "memory.usage_in_bytes", &st->memory_current);
+        if (sbx__cg_stat_key(cg, ST_OOM, mem, "memory.oom_control", "oom_kill", &st->oom_kills) ==
+            0)
             st->valid |= SBX_CG_HAVE_OOM;
     }
     int pids = cg->dir_fd[SBX_CG_PIDS];
-    if (pids >= 0 && sbx__cg_read_u64(pids, "pids.current", &st->pids_current) == 0) {
+    if (pids >= 0 && sbx__cg_stat_u64(cg, ST_PIDS, pids, "pids.current", &st->pids_current) == 0) {
         st->valid |= SBX_CG_HAVE_PIDS;
-        sbx__cg_read_key(pids, "pids.events", "max", &st->pids_max_events);
+        sbx__cg_stat_key(cg, ST_PIDS_EVENTS, pids, "pids.events", "max", &st->pids_max_events);
     }
     return 0;
 }
@@ -128,6 +131,7 @@ static int v1_kill_all(struct sbx__cgroup *cg)
 static int v1_destroy(struct sbx__cgroup *cg)
 {
     int r = 0;
+    sbx__cg_close_stats(cg);
     for (int i = 0; i < SBX_CG__N; i++) {
         if (cg->dir_fd[i] < 0)
             continue;

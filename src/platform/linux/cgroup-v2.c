@@ -91,15 +91,10 @@ static int v2_create(struct sbx__cgroup *cg, const char *name, const struct sbx_
     int r = enable_controllers(cg, err);
     if (r < 0)
         return r;
-    if ((r = sbx__cg_mkdir(cg, cg->parent_fd[0], name)) < 0)
-        return sbx__error(err, SBX_ERR_HOST, SBX_STAGE_SPAWN, -r, "creating cgroup %s in %s", name,
+    int fd = sbx__cg_make_claimed(cg, cg->parent_fd[0], name);
+    if (fd < 0)
+        return sbx__error(err, SBX_ERR_HOST, SBX_STAGE_SPAWN, -fd, "creating cgroup %s in %s", name,
                           cg->where);
-    int fd = openat(cg->parent_fd[0], name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) {
-        r = sbx__error_errno(err, SBX_STAGE_SPAWN, "opening cgroup %s", name);
-        unlinkat(cg->parent_fd[0], name, AT_REMOVEDIR);
-        return r;
-    }
     for (int i = 0; i < SBX_CG__N; i++)
         cg->dir_fd[i] = fd;
     if ((r = limits(fd, lim, err)) < 0)
@@ -112,26 +107,32 @@ static int v2_clone_fd(const struct sbx__cgroup *cg)
     return cg->dir_fd[0];
 }
 
+/* Slots of cg->stat_fd. */
+enum { ST_CPU, ST_MEM_CUR, ST_MEM_PEAK, ST_MEM_EVENTS, ST_PIDS, ST_PIDS_EVENTS, ST_PIDS_PEAK };
+
 static int v2_stats(struct sbx__cgroup *cg, struct sbx__cg_stats *st)
 {
     memset(st, 0, sizeof(*st));
     int fd = cg->dir_fd[0];
     if (fd < 0)
         return -EBADF;
-    if (sbx__cg_read_key(fd, "cpu.stat", "usage_usec", &st->cpu_usage_us) == 0)
-        st->valid |= SBX_CG_HAVE_CPU;
-    if (sbx__cg_read_key(fd, "cpu.stat", "user_usec", &st->cpu_user_us) == 0 &&
-        sbx__cg_read_key(fd, "cpu.stat", "system_usec", &st->cpu_sys_us) == 0)
-        st->valid |= SBX_CG_HAVE_CPU_SPLIT;
-    sbx__cg_read_u64(fd, "memory.current", &st->memory_current);
-    if (sbx__cg_read_u64(fd, "memory.peak", &st->memory_peak) == 0)
+    char cpu[1024];
+    if (sbx__cg_read_stat(cg, ST_CPU, fd, "cpu.stat", cpu, sizeof(cpu)) >= 0) {
+        if (sbx__cg_parse_key(cpu, "usage_usec", &st->cpu_usage_us) == 0)
+            st->valid |= SBX_CG_HAVE_CPU;
+        if (sbx__cg_parse_key(cpu, "user_usec", &st->cpu_user_us) == 0 &&
+            sbx__cg_parse_key(cpu, "system_usec", &st->cpu_sys_us) == 0)
+            st->valid |= SBX_CG_HAVE_CPU_SPLIT;
+    }
+    sbx__cg_stat_u64(cg, ST_MEM_CUR, fd, "memory.current", &st->memory_current);
+    if (sbx__cg_stat_u64(cg, ST_MEM_PEAK, fd, "memory.peak", &st->memory_peak) == 0)
         st->valid |= SBX_CG_HAVE_MEM_PEAK;
-    if (sbx__cg_read_key(fd, "memory.events", "oom_kill", &st->oom_kills) == 0)
+    if (sbx__cg_stat_key(cg, ST_MEM_EVENTS, fd, "memory.events", "oom_kill", &st->oom_kills) == 0)
         st->valid |= SBX_CG_HAVE_OOM;
-    if (sbx__cg_read_u64(fd, "pids.current", &st->pids_current) == 0) {
+    if (sbx__cg_stat_u64(cg, ST_PIDS, fd, "pids.current", &st->pids_current) == 0) {
         st->valid |= SBX_CG_HAVE_PIDS;
-        sbx__cg_read_key(fd, "pids.events", "max", &st->pids_max_events);
-        if (sbx__cg_read_u64(fd, "pids.peak", &st->pids_peak) == 0)
+        sbx__cg_stat_key(cg, ST_PIDS_EVENTS, fd, "pids.events", "max", &st->pids_max_events);
+        if (sbx__cg_stat_u64(cg, ST_PIDS_PEAK, fd, "pids.peak", &st->pids_peak) == 0)
             st->valid |= SBX_CG_HAVE_PIDS_PEAK;
     }
     return 0;
@@ -146,6 +147,7 @@ static int v2_kill_all(struct sbx__cgroup *cg)
 
 static int v2_destroy(struct sbx__cgroup *cg)
 {
+    sbx__cg_close_stats(cg);
     if (cg->dir_fd[0] < 0)
         return 0;
     close(cg->dir_fd[0]);

@@ -4,10 +4,12 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,10 +28,22 @@ void sbx__cgroup_init(struct sbx__cgroup *cg)
         cg->parent_fd[i] = cg->dir_fd[i] = -1;
         cg->alias[i] = i;
     }
+    for (int i = 0; i < SBX_CG_STAT_SLOTS; i++)
+        cg->stat_fd[i] = -1;
+}
+
+void sbx__cg_close_stats(struct sbx__cgroup *cg)
+{
+    for (int i = 0; i < SBX_CG_STAT_SLOTS; i++) {
+        if (cg->stat_fd[i] >= 0)
+            close(cg->stat_fd[i]);
+        cg->stat_fd[i] = -1;
+    }
 }
 
 void sbx__cgroup_close(struct sbx__cgroup *cg)
 {
+    sbx__cg_close_stats(cg);
     for (int i = 0; i < SBX_CG__N; i++) {
         if (cg->parent_fd[i] >= 0 && cg->alias[i] == i)
             close(cg->parent_fd[i]);
@@ -71,12 +85,8 @@ int sbx__cg_read(int dirfd, const char *file, char *buf, size_t size)
     return (int)n;
 }
 
-int sbx__cg_read_u64(int dirfd, const char *file, uint64_t *ret)
+static int parse_u64(const char *buf, uint64_t *ret)
 {
-    char buf[64];
-    int r = sbx__cg_read(dirfd, file, buf, sizeof(buf));
-    if (r < 0)
-        return r;
     if (!strncmp(buf, "max", 3)) {
         *ret = UINT64_MAX;
         return 0;
@@ -90,14 +100,64 @@ int sbx__cg_read_u64(int dirfd, const char *file, uint64_t *ret)
     return 0;
 }
 
+int sbx__cg_read_u64(int dirfd, const char *file, uint64_t *ret)
+{
+    char buf[64];
+    int r = sbx__cg_read(dirfd, file, buf, sizeof(buf));
+    return r < 0 ? r : parse_u64(buf, ret);
+}
+
 int sbx__cg_read_key(int dirfd, const char *file, const char *key, uint64_t *ret)
 {
     char buf[4096];
     int r = sbx__cg_read(dirfd, file, buf, sizeof(buf));
-    if (r < 0)
-        return r;
+    return r < 0 ? r : sbx__cg_parse_key(buf, key, ret);
+}
+
+int sbx__cg_read_stat(struct sbx__cgroup *cg, int slot, int dirfd, const char *file, char *buf,
+                      size_t size)
+{
+    if (slot < 0 || slot >= SBX_CG_STAT_SLOTS)
+        return -EINVAL;
+    if (cg->stat_fd[slot] < 0) {
+        cg->stat_fd[slot] = openat(dirfd, file, O_RDONLY | O_CLOEXEC);
+        if (cg->stat_fd[slot] < 0)
+            return -errno;
+    }
+    size_t n = 0;
+    while (n < size - 1) { /* from offset 0 each time: the kernel regenerates the text */
+        ssize_t k = pread(cg->stat_fd[slot], buf + n, size - 1 - n, (off_t)n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            return -errno;
+        if (k == 0)
+            break;
+        n += (size_t)k;
+    }
+    buf[n] = '\0';
+    return (int)n;
+}
+
+int sbx__cg_stat_u64(struct sbx__cgroup *cg, int slot, int dirfd, const char *file, uint64_t *ret)
+{
+    char buf[64];
+    int r = sbx__cg_read_stat(cg, slot, dirfd, file, buf, sizeof(buf));
+    return r < 0 ? r : parse_u64(buf, ret);
+}
+
+int sbx__cg_stat_key(struct sbx__cgroup *cg, int slot, int dirfd, const char *file, const char *key,
+                     uint64_t *ret)
+{
+    char buf[4096];
+    int r = sbx__cg_read_stat(cg, slot, dirfd, file, buf, sizeof(buf));
+    return r < 0 ? r : sbx__cg_parse_key(buf, key, ret);
+}
+
+int sbx__cg_parse_key(const char *text, const char *key, uint64_t *ret)
+{
     size_t klen = strlen(key);
-    for (char *line = buf; line && *line;
+    for (const char *line = text; line && *line;
          line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
         if (!strncmp(line, key, klen) && line[klen] == ' ') {
             *ret = strtoull(line + klen + 1, NULL, 10);
@@ -111,6 +171,34 @@ int sbx__cg_mkdir(const struct sbx__cgroup *cg, int dirfd, const char *name)
 {
     int r = cg->mkdir_fn ? cg->mkdir_fn(dirfd, name, 0755) : mkdirat(dirfd, name, 0755);
     return r < 0 ? -errno : 0;
+}
+
+int sbx__cg_make_claimed(const struct sbx__cgroup *cg, int parent_fd, const char *name)
+{
+    for (int attempt = 0; attempt < 4; attempt++) {
+        int r = cg->mkdir_fn ? cg->mkdir_fn(parent_fd, name, 0700) : mkdirat(parent_fd, name, 0700);
+        if (r < 0)
+            return -errno;
+        int fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) {
+            if (errno == ENOENT)
+                continue; /* a reaper took it between mkdir and open */
+            return -errno;
+        }
+        struct stat a, b;
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+            r = errno == EWOULDBLOCK ? -EBUSY : -errno; /* nobody else may hold a fresh one */
+            close(fd);
+            unlinkat(parent_fd, name, AT_REMOVEDIR);
+            return r;
+        }
+        /* Still the dir we made? A reaper may have removed it before the lock was ours. */
+        if (fstat(fd, &a) == 0 && fstatat(parent_fd, name, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
+            a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+            return fd;
+        close(fd);
+    }
+    return -EAGAIN;
 }
 
 int sbx__cg_rmdir(int parent_fd, const char *name)
@@ -306,8 +394,14 @@ int sbx__cgroup_open_host_parent(const char *parent_override, unsigned need, str
     return r;
 }
 
-int sbx__cgroup_reap_stale(struct sbx__cgroup *cg, int (*is_live)(const char *id, void *ud),
-                           void *ud)
+/* No task left in the cgroup (or it cannot be read: then nothing is claimed either way). */
+static bool no_tasks(int dirfd)
+{
+    char buf[16];
+    return sbx__cg_read(dirfd, "cgroup.procs", buf, sizeof(buf)) == 0;
+}
+
+int sbx__cgroup_reap_stale(struct sbx__cgroup *cg)
 {
     int removed = 0;
     for (int i = 0; i < SBX_CG__N; i++) {
@@ -321,22 +415,22 @@ int sbx__cgroup_reap_stale(struct sbx__cgroup *cg, int (*is_live)(const char *id
             continue;
         }
         struct dirent *de;
-        time_t now = time(NULL);
         while ((de = readdir(d))) {
-            struct stat st;
-            if (strncmp(de->d_name, "sbx-", 4) || !strcmp(de->d_name, "sbx-supervisor") ||
-                fstatat(cg->parent_fd[i], de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+            if (strncmp(de->d_name, "sbx-", 4) || !strcmp(de->d_name, "sbx-supervisor"))
                 continue;
-            int live = is_live(de->d_name + 4, ud);
-            if (live == 0) { /* known dead: its tasks may still be exiting, so wait a little */
-                removed += sbx__cg_rmdir(cg->parent_fd[i], de->d_name) == 0;
+            int run = openat(cg->parent_fd[i], de->d_name,
+                             O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (run < 0)
                 continue;
+            /* A live run's supervisor holds this lock for the whole run. */
+            if (flock(run, LOCK_EX | LOCK_NB) == 0) {
+                int r = unlinkat(cg->parent_fd[i], de->d_name, AT_REMOVEDIR);
+                /* Tasks of a run that just died may still be accounted for a moment. */
+                if (r < 0 && errno == EBUSY && no_tasks(run))
+                    r = sbx__cg_rmdir(cg->parent_fd[i], de->d_name);
+                removed += r == 0;
             }
-            /* Unknown (another workspace root's run, which makes its cgroup a moment before
-             * it moves in): only a cgroup older than a minute is a leftover; one with tasks
-             * cannot be removed anyway. */
-            if (live < 0 && now - st.st_mtime >= SBX_CG_STALE_AGE_S)
-                removed += unlinkat(cg->parent_fd[i], de->d_name, AT_REMOVEDIR) == 0;
+            close(run);
         }
         closedir(d);
     }

@@ -59,6 +59,8 @@ struct sbx__cgroup_ops {
     int (*destroy)(struct sbx__cgroup *cg);
 };
 
+#define SBX_CG_STAT_SLOTS 8
+
 struct sbx__cgroup {
     const struct sbx__cgroup_ops *ops;
     int parent_fd[SBX_CG__N]; /* v1: per controller (-1: controller not available); v2: [0] */
@@ -66,6 +68,9 @@ struct sbx__cgroup {
     int alias[SBX_CG__N];     /* v1: index of the controller whose hierarchy this one shares */
     unsigned available;       /* controllers usable under the parent */
     char name[64];
+    /* The run cgroup's statistics files, each opened once and re-read with pread (the
+     * supervisor reads them every tick: no path lookup each time). -1: not open yet. */
+    int stat_fd[SBX_CG_STAT_SLOTS];
     char where[256]; /* human-readable parent, for messages */
     /* mkdirat by default; a test replaces it to fill a fake cgroupfs directory with the
      * interface files the kernel would create. */
@@ -88,16 +93,13 @@ SBX_INTERNAL int sbx__cgroup_open_parent(int root_fd, const char *self_cgroup,
                                          const char *parent_override, unsigned need,
                                          struct sbx__cgroup *cg, struct sbx_error *err);
 
-#define SBX_CG_STALE_AGE_S 60
-
 /* sbx__cgroup_open_parent on this host: /sys/fs/cgroup and /proc/self/cgroup. */
 SBX_INTERNAL int sbx__cgroup_open_host_parent(const char *parent_override, unsigned need,
                                               struct sbx__cgroup *cg, struct sbx_error *err);
 
-/* Remove run cgroups "sbx-<id>" under the parent whose run is dead: is_live(id) 0 (known
- * dead), or -1 (unknown) and older than SBX_CG_STALE_AGE_S. 1 means live: kept. */
-SBX_INTERNAL int sbx__cgroup_reap_stale(struct sbx__cgroup *cg,
-                                        int (*is_live)(const char *id, void *ud), void *ud);
+/* Remove run cgroups "sbx-<id>" under the parent whose run is dead: no supervisor holds the
+ * flock on the directory (sbx__cg_make_claimed), and no task is left in it. */
+SBX_INTERNAL int sbx__cgroup_reap_stale(struct sbx__cgroup *cg);
 
 /* Release the parent fds (after destroy, or when no run cgroup was made). */
 SBX_INTERNAL void sbx__cgroup_close(struct sbx__cgroup *cg);
@@ -110,7 +112,25 @@ SBX_INTERNAL int sbx__cg_read(int dirfd, const char *file, char *buf, size_t siz
 SBX_INTERNAL int sbx__cg_read_u64(int dirfd, const char *file, uint64_t *ret);
 /* The value of "key N" in a flat-keyed file such as memory.events; -ENOENT if absent. */
 SBX_INTERNAL int sbx__cg_read_key(int dirfd, const char *file, const char *key, uint64_t *ret);
+/* Parse "key N" out of a flat-keyed file's text; -ENOENT if absent. */
+SBX_INTERNAL int sbx__cg_parse_key(const char *text, const char *key, uint64_t *ret);
+/* Read a statistics file of the run's cgroup (in dirfd) through cg->stat_fd[slot], opened on
+ * first use and kept until destroy; sbx__cg_read's contract otherwise. */
+SBX_INTERNAL int sbx__cg_read_stat(struct sbx__cgroup *cg, int slot, int dirfd, const char *file,
+                                   char *buf, size_t size);
+SBX_INTERNAL int sbx__cg_stat_u64(struct sbx__cgroup *cg, int slot, int dirfd, const char *file,
+                                  uint64_t *ret);
+SBX_INTERNAL int sbx__cg_stat_key(struct sbx__cgroup *cg, int slot, int dirfd, const char *file,
+                                  const char *key, uint64_t *ret);
+/* Close the statistics fds (before the run cgroup is removed). */
+SBX_INTERNAL void sbx__cg_close_stats(struct sbx__cgroup *cg);
 SBX_INTERNAL int sbx__cg_rmdir(int parent_fd, const char *name);
+/* A run cgroup directory: made 0700 under parent_fd, opened, and flock'ed (LOCK_EX) through
+ * the returned fd, which the supervisor keeps until the run is over: the mark of a live run,
+ * without a lock file per run. Made again when a reaper removed it between mkdir and the
+ * lock. Returns the fd or -errno (-EEXIST: the name is taken). */
+SBX_INTERNAL int sbx__cg_make_claimed(const struct sbx__cgroup *cg, int parent_fd,
+                                      const char *name);
 SBX_INTERNAL int sbx__cg_mkdir(const struct sbx__cgroup *cg, int dirfd, const char *name);
 
 #endif

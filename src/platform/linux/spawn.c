@@ -151,7 +151,7 @@ static int setup_cgroup(const struct sbx__launch *l, struct sbx__sandbox *sb, st
             .memory_bytes = p->memory_limit_bytes, .pids = p->max_processes, .cpus = p->cpus};
         char name[64];
         snprintf(name, sizeof(name), "sbx-%s", l->run_id);
-        sbx__cgroup_reap_stale(&sb->cg, l->run_is_live, l->run_is_live_ud);
+        sbx__cgroup_reap_stale(&sb->cg);
         r = sb->cg.ops->create(&sb->cg, name, &lim, &cgerr);
         if (r < 0)
             sbx__cgroup_close(&sb->cg);

@@ -65,15 +65,6 @@ int sbx__workspace_base(const char *root, char *ret_path, struct sbx_error *err)
     return fd;
 }
 
-/*
- * Ids of the runs this thread found dead and reaped, so that their cgroups (made under
- * another parent, reaped later in the same run) can go at once: by then their lock files
- * are gone. Thread-local, bounded; a library static because the two reapers are far apart.
- */
-#define REAPED_MAX 16
-static __thread char reaped_ids[REAPED_MAX][40];
-static __thread unsigned reaped_next;
-
 static int lock_is_stale(int base_fd, const char *lock_name)
 {
     _cleanup_close_ int fd = openat(base_fd, lock_name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
@@ -86,23 +77,7 @@ static int lock_is_stale(int base_fd, const char *lock_name)
     snprintf(dir, sizeof(dir), "%.*s", (int)(strlen(lock_name) - strlen(".lock")), lock_name);
     sbx__rm_rf_at(base_fd, dir);
     unlinkat(base_fd, lock_name, 0);
-    snprintf(reaped_ids[reaped_next++ % REAPED_MAX], sizeof(reaped_ids[0]), "%.39s", dir + 4);
     return 1;
-}
-
-int sbx__workspace_is_live(const char *id, void *base_fd_ptr)
-{
-    for (unsigned i = 0; i < REAPED_MAX; i++)
-        if (!strcmp(reaped_ids[i], id))
-            return 0;
-    int base_fd = *(const int *)base_fd_ptr;
-    char name[NAME_MAX + 1];
-    if (snprintf(name, sizeof(name), "run-%s.lock", id) >= (int)sizeof(name))
-        return -1;
-    _cleanup_close_ int fd = openat(base_fd, name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        return -1; /* not ours to know: another workspace root, or long gone */
-    return flock(fd, LOCK_SH | LOCK_NB) < 0; /* held exclusively by its supervisor */
 }
 
 int sbx__workspace_reap_stale(int base_fd)
@@ -155,13 +130,17 @@ int sbx__workspace_create(int base_fd, const char *base_path, int scratch_fd,
 {
     struct sbx__workspace ws = {
         .base_fd = base_fd, .scratch_fd = scratch_fd, .lock_fd = -1, .run_fd = -1, .work_fd = -1};
-    int r = take_lock(base_fd, &ws);
+    /* Only a kept run has a directory here, guarded by its lock; any other run leaves no
+     * trace in the base dir (a run's cgroup carries its own live mark, see cgroup.h). */
+    int r = keep ? take_lock(base_fd, &ws) : 0;
     if (r < 0) {
         sbx__workspace_finish(&ws, 0);
         return sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_WORKSPACE, -r,
                           "cannot create a run lock in '%s'", base_path);
     }
-    ws.lock_fd = r;
+    if (!keep)
+        sbx__random_id(ws.id);
+    ws.lock_fd = keep ? r : -1;
     char name[64];
     snprintf(name, sizeof(name), "run-%s", ws.id);
     if (snprintf(ws.run_path, sizeof(ws.run_path) - 8, "%s/%s", base_path, name) >=
@@ -209,7 +188,7 @@ int sbx__workspace_finish(struct sbx__workspace *ws, int keep)
         close(ws->work_fd);
     if (ws->run_fd >= 0)
         close(ws->run_fd);
-    if (ws->base_fd >= 0 && ws->id[0]) {
+    if (ws->base_fd >= 0 && ws->id[0] && ws->lock_fd >= 0) { /* a kept run's dir and lock */
         char name[64];
         if (!keep) {
             snprintf(name, sizeof(name), "run-%s", ws->id);
