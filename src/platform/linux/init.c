@@ -10,7 +10,6 @@
  * reports only through the ctl socket (struct sbx__msg).
  */
 #include <errno.h>
-#include <math.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -107,8 +106,8 @@ static int set_rlimits(const struct sbx_policy *p, int fallback, struct sbx_erro
          * few percent ahead of the exact time: past the limit plus its grace (as the cgroup
          * check), rounded up, and one more second with a cgroup so the backstop never fires
          * before the real check. */
-        double grace = fmin(0.5, fmax(0.05, p->cpu_time_limit_s * 0.1));
-        uint64_t s = (uint64_t)ceil(p->cpu_time_limit_s + grace) + (fallback ? 0 : 1);
+        double end = p->cpu_time_limit_s + sbx__cpu_grace_s(p->cpu_time_limit_s);
+        uint64_t s = (uint64_t)end + ((double)(uint64_t)end < end) + (fallback ? 0 : 1);
         r = limit(RLIMIT_CPU, s, s + 1);
     }
     if (r == 0 && fallback && p->memory_limit_bytes)
@@ -222,8 +221,7 @@ static int fallback_cpu_timer(const struct sbx__init_args *a, uint64_t *ret_kill
     double lim = a->launch->policy->cpu_time_limit_s;
     if (!a->rlimit_fallback || lim <= 0)
         return -1;
-    double grace = fmin(0.5, fmax(0.05, lim * 0.1));
-    *ret_kill_us = (uint64_t)((lim + grace) * 1e6);
+    *ret_kill_us = (uint64_t)((lim + sbx__cpu_grace_s(lim)) * 1e6);
     int t = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
     struct itimerspec its = {.it_value = {0, 10000000}, .it_interval = {0, 10000000}};
     if (t >= 0 && timerfd_settime(t, 0, &its, NULL) < 0) {

@@ -107,14 +107,22 @@ struct sbx__sandbox {
     int pidfd;
     int ctl_fd;
     int stdin_w, stdout_r, stderr_r;
-    int exited;       /* init has been reaped */
-    int notify_fd;    /* the program's seccomp listener, once received; else -1 */
-    int landlock_abi; /* what the kernel offers (0: none) */
+    int exited;                    /* init has been reaped */
+    int notify_fd;                 /* the program's seccomp listener, once received; else -1 */
+    int landlock_abi;              /* what the kernel offers (0: none) */
     struct sbx__netns_lease netns; /* a pre-made network namespace (root), held until the end */
     int landlock_applied, seccomp_loaded; /* the program said so before exec */
     uint64_t t_clone_ns;                  /* just before clone3 */
     uint64_t t_cloned_ns;                 /* clone3 returned */
     uint64_t t_released_ns;               /* id maps written, init told to go on */
 };
+
+/* The grace past a CPU time limit before the run is killed, so the report shows the real
+ * overrun (isolate's "extra time"): 10% of the limit, within [0.05, 0.5] s. */
+static inline double sbx__cpu_grace_s(double limit_s)
+{
+    double g = limit_s * 0.1;
+    return g < 0.05 ? 0.05 : g > 0.5 ? 0.5 : g;
+}
 
 #endif

@@ -386,10 +386,9 @@ static int setup_tick(struct sup *s)
         return 0;
     long interval_ns = 100 * 1000 * 1000;
     if (p->cpu_time_limit_s > 0) {
-        double grace = p->cpu_time_limit_s * 0.1;
-        grace = grace < 0.05 ? 0.05 : grace > 0.5 ? 0.5 : grace;
         s->cpu_limit_us = (uint64_t)(p->cpu_time_limit_s * 1e6);
-        s->cpu_kill_us = (uint64_t)((p->cpu_time_limit_s + grace) * 1e6);
+        s->cpu_kill_us =
+            (uint64_t)((p->cpu_time_limit_s + sbx__cpu_grace_s(p->cpu_time_limit_s)) * 1e6);
         interval_ns = 10 * 1000 * 1000;
     }
     /* Telemetry sampling at least this often reads the cgroup anyway (take_sample): no
