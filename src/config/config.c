@@ -209,8 +209,13 @@ struct value {
     char *s;              /* K_STRING, K_ENUM, K_PATH */
     char *list[MAX_LIST]; /* K_PATH_LIST */
     size_t n;
-    char origin[PATH_MAX + 32];
+    char *origin; /* "FILE:LINE" or the flag; NULL: "default" (no page touched per key) */
 };
+
+static const char *origin_of(const struct value *v)
+{
+    return v->origin ? v->origin : "default";
+}
 
 struct sbx_config {
     struct value v[KEY__N];
@@ -293,6 +298,8 @@ static void clear_value(struct value *v)
 {
     free(v->s);
     v->s = NULL;
+    free(v->origin);
+    v->origin = NULL;
     for (size_t i = 0; i < v->n; i++)
         free(v->list[i]);
     v->n = 0;
@@ -505,9 +512,12 @@ static int assign_toml(struct sbx_config *c, int id, const struct sbx__toml_node
                               where, keys[id].section, keys[id].name, rule);
         return bad(err, where, id, got);
     }
+    if (!(tmp.origin = strdup(where))) {
+        clear_value(&tmp);
+        return sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_POLICY, ENOMEM, "%s", where);
+    }
     clear_value(&c->v[id]);
     tmp.set = 1;
-    snprintf(tmp.origin, sizeof(tmp.origin), "%s", where);
     c->v[id] = tmp;
     return 0;
 }
@@ -731,8 +741,6 @@ struct sbx_config *sbx_config_new(void)
         sbx_config_free(c);
         return NULL;
     }
-    for (int i = 0; i < KEY__N; i++)
-        snprintf(c->v[i].origin, sizeof(c->v[i].origin), "default");
     return c;
 }
 
@@ -806,8 +814,12 @@ static int append_port(struct sbx_config *c, int id, const char *value, const ch
         list_item(v, text, (size_t)snprintf(text, sizeof(text), "%u", (unsigned)port), NULL, false);
     if (r < 0)
         return sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_POLICY, -r, "%s", label);
+    char *o = strdup(label);
+    if (!o)
+        return sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_POLICY, ENOMEM, "%s", label);
+    free(v->origin);
+    v->origin = o;
     v->set = 1;
-    snprintf(v->origin, sizeof(v->origin), "%s", label);
     return 0;
 }
 
@@ -907,7 +919,7 @@ static int same_dir(const char *a, const char *b)
 
 static int add_bind(struct sbx_config *c, const char *item, struct sbx_error *err)
 {
-    const char *where = c->v[KEY_ALLOWED_PATHS].origin;
+    const char *where = origin_of(&c->v[KEY_ALLOWED_PATHS]);
     size_t len = strlen(item);
     bool rw = len > 3 && !strcmp(item + len - 3, ":rw");
     char path[PATH_MAX];
@@ -961,7 +973,7 @@ static const char *existing_dir(struct sbx_config *c, int id)
     if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
         return p;
     warn(c, id == KEY_PY_PACKAGES ? "python" : "javascript",
-         "%s: %s.%s: '%s' is not a directory; skipped", c->v[id].origin, keys[id].section,
+         "%s: %s.%s: '%s' is not a directory; skipped", origin_of(&c->v[id]), keys[id].section,
          keys[id].name, p);
     return NULL;
 }
@@ -985,7 +997,7 @@ static int analysis_policy(struct sbx_config *c, struct sbx_policy *p, struct sb
     if (sbx_severity_parse(v[KEY_BLOCK_SEVERITY].s, &p->block_severity) < 0)
         return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_POLICY, 0,
                           "%s: analysis.block_severity: unknown severity '%s'",
-                          v[KEY_BLOCK_SEVERITY].origin, v[KEY_BLOCK_SEVERITY].s);
+                          origin_of(&v[KEY_BLOCK_SEVERITY]), v[KEY_BLOCK_SEVERITY].s);
     const struct value *rules = &v[KEY_ALLOW_RULES];
     for (size_t i = 0; i < rules->n; i++) {
         int r = sbx_analysis_rule_check(rules->list[i]);
@@ -993,7 +1005,7 @@ static int analysis_policy(struct sbx_config *c, struct sbx_policy *p, struct sb
             return sbx__error(err, SBX_ERR_USAGE, SBX_STAGE_POLICY, 0,
                               "%s: analysis.allow_rules: '%.100s' is %s (rusty-sandbox check "
                               "prints rule ids; see rusty-sandbox(1))",
-                              rules->origin, rules->list[i],
+                              origin_of(rules), rules->list[i],
                               r == -ENOENT ? "not a known rule"
                                            : "not a rule id (like \"PY-EXEC-001\")");
     }
@@ -1166,7 +1178,7 @@ static char *dump_toml(const struct sbx_config *c)
         fprintf(f, "%s = ", keys[i].name);
         toml_value(f, i, v);
         fputs("  # ", f);
-        for (const unsigned char *o = (const unsigned char *)v->origin; *o; o++)
+        for (const unsigned char *o = (const unsigned char *)origin_of(v); *o; o++)
             fputc(*o < 0x20 || *o == 0x7f ? '?' : *o, f); /* a file name may hold a newline */
         fputc('\n', f);
     }
@@ -1199,7 +1211,7 @@ char *sbx_config_dump(const struct sbx_config *c, bool json)
         }
         json_t *e = json_object();
         json_object_set_new(e, "value", value_json(i, &c->v[i]));
-        json_object_set_new(e, "origin", json_string(c->v[i].origin));
+        json_object_set_new(e, "origin", json_string(origin_of(&c->v[i])));
         json_object_set_new(sec, keys[i].name, e);
     }
     char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

@@ -46,17 +46,39 @@ void sbx__send_msg(int fd, const struct sbx__msg *m)
         ;
 }
 
+/* Stages are timed when reached and sent in bursts (before the fork, before exec, with an
+ * error): the supervisor wakes once per burst instead of once per stage. */
+static struct {
+    enum sbx__stage_id stage;
+    uint64_t t_ns;
+} queued[SBX_ST__MAX];
+static unsigned n_queued;
+
+void sbx__flush_stages(int fd)
+{
+    for (unsigned i = 0; i < n_queued; i++) {
+        struct sbx__msg m = {.type = SBX_MSG_STAGE,
+                             .stage = queued[i].stage,
+                             .pid = getpid(),
+                             .t_ns = queued[i].t_ns};
+        sbx__send_msg(fd, &m);
+    }
+    n_queued = 0;
+}
+
 void sbx__send_stage(int fd, enum sbx__stage_id stage)
 {
-    struct sbx__msg m = {.type = SBX_MSG_STAGE, .stage = stage, .pid = getpid()};
+    if (n_queued == SBX_ST__MAX)
+        sbx__flush_stages(fd);
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    m.t_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-    sbx__send_msg(fd, &m);
+    queued[n_queued].stage = stage;
+    queued[n_queued++].t_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 static _Noreturn void fail(int ctl, const struct sbx_error *err, int code)
 {
+    sbx__flush_stages(ctl);
     struct sbx__msg m = {.type = SBX_MSG_ERROR, .pid = getpid(), .error = *err};
     sbx__send_msg(ctl, &m);
     _exit(code);
@@ -166,6 +188,7 @@ static _Noreturn void program_main(const struct sbx__init_args *a)
     if (apply_security(a, &err) < 0)
         fail(a->ctl_fd, &err, 127);
     sbx__send_stage(a->ctl_fd, SBX_ST_EXEC);
+    sbx__flush_stages(a->ctl_fd);
     execve(l->argv[0], l->argv, l->envp);
     sbx__error(&err, SBX_ERR_INTERNAL, SBX_STAGE_EXEC, errno, "executing '%s' in the sandbox",
                l->argv[0]);
@@ -581,6 +604,7 @@ void sbx__init_main(const struct sbx__init_args *a)
     }
     /* Late: the launch's strings (the program's name) may live in the caller's argv. */
     hide_command_line();
+    sbx__flush_stages(ctl); /* the program's copy starts with none queued */
     pid_t child = fork();
     if (child < 0) {
         sbx__error_errno(&err, SBX_STAGE_EXEC, "forking the program");

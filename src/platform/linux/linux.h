@@ -91,7 +91,9 @@ SBX_INTERNAL int sbx__linux_supervise(struct sbx__sandbox *sb, const struct sbx_
                                       struct sbx_result *res);
 
 SBX_INTERNAL void sbx__send_msg(int fd, const struct sbx__msg *m);
+/* Time a stage now; it is sent with the next burst (sbx__flush_stages). */
 SBX_INTERNAL void sbx__send_stage(int fd, enum sbx__stage_id stage);
+SBX_INTERNAL void sbx__flush_stages(int fd);
 SBX_INTERNAL const char *sbx__stage_label(enum sbx__stage_id stage);
 
 /* How each resource limit is enforced for a run. */
