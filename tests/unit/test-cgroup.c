@@ -6,10 +6,12 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -427,4 +429,41 @@ Test(cgroup, stat_fds_are_kept_and_reread)
     for (int i = 0; i < SBX_CG_STAT_SLOTS; i++)
         cr_assert_eq(cg.stat_fd[i], -1);
     cr_assert(fcntl(fd, F_GETFD) < 0 && errno == EBADF, "closed");
+}
+
+/* Runs start while other runs reap: a reaper that finds a fresh dir before its creator's lock
+ * may hold it for a moment, or remove it; the creator must still end up holding its own dir. */
+Test(cgroup, claims_survive_concurrent_reapers)
+{
+    make_v2();
+    struct sbx__cgroup cg;
+    struct sbx_error err = {0};
+    cr_assert_eq(
+        sbx__cgroup_open_parent(root_fd, "0::/user.slice/app.scope\n", NULL, all, &cg, &err), 0);
+    pid_t reapers[2];
+    for (int k = 0; k < 2; k++) {
+        reapers[k] = fork();
+        if (reapers[k] == 0) {
+            prctl(PR_SET_PDEATHSIG, SIGKILL); /* a failed assertion ends the test process */
+            for (;;)
+                sbx__cgroup_reap_stale(&cg);
+        }
+    }
+    char name[32], p[512];
+    for (int i = 0; i < 1000; i++) {
+        snprintf(name, sizeof(name), "sbx-race-%d", i);
+        int fd = sbx__cg_make_claimed(&cg, cg.parent_fd[0], name);
+        cr_assert_geq(fd, 0, "run %d: %s", i, strerror(-fd));
+        struct stat a, b;
+        snprintf(p, sizeof(p), "%s/user.slice/app.scope/%s", root, name);
+        cr_assert_eq(fstat(fd, &a), 0);
+        cr_assert_eq(stat(p, &b), 0, "run %d: its live cgroup was reaped", i);
+        cr_assert_eq(a.st_ino, b.st_ino);
+        close(fd); /* the run ends: the reapers take it */
+    }
+    for (int k = 0; k < 2; k++) {
+        kill(reapers[k], SIGKILL);
+        waitpid(reapers[k], NULL, 0);
+    }
+    sbx__cgroup_close(&cg);
 }

@@ -175,7 +175,7 @@ int sbx__cg_mkdir(const struct sbx__cgroup *cg, int dirfd, const char *name)
 
 int sbx__cg_make_claimed(const struct sbx__cgroup *cg, int parent_fd, const char *name)
 {
-    for (int attempt = 0; attempt < 4; attempt++) {
+    for (int attempt = 0; attempt < 32; attempt++) {
         int r = cg->mkdir_fn ? cg->mkdir_fn(parent_fd, name, 0700) : mkdirat(parent_fd, name, 0700);
         if (r < 0)
             return -errno;
@@ -186,10 +186,16 @@ int sbx__cg_make_claimed(const struct sbx__cgroup *cg, int parent_fd, const char
             return -errno;
         }
         struct stat a, b;
-        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-            r = errno == EWOULDBLOCK ? -EBUSY : -errno; /* nobody else may hold a fresh one */
+        /* Another run's reaper may hold the lock for a moment (it found the dir unlocked, and
+         * removes it or gives up): wait for it, up to about a second. */
+        for (int i = 0; (r = flock(fd, LOCK_EX | LOCK_NB)) < 0 && errno == EWOULDBLOCK && i < 2000;
+             i++) {
+            struct timespec ts = {0, 500 * 1000};
+            nanosleep(&ts, NULL);
+        }
+        if (r < 0) {
+            r = errno == EWOULDBLOCK ? -EBUSY : -errno;
             close(fd);
-            unlinkat(parent_fd, name, AT_REMOVEDIR);
             return r;
         }
         /* Still the dir we made? A reaper may have removed it before the lock was ours. */
