@@ -89,6 +89,19 @@ def pids_with(text):
     return [pid for pid, _, cmd in host_processes() if text in cmd]
 
 
+def sleeping(marker):
+    """The sleeper (programs/sleeper.py) with this marker has announced itself and is asleep:
+    by then init has hidden its command line, so pids_with(marker) is the run's final set."""
+    for pid in pids_with(marker):
+        try:
+            with open("/proc/%d/comm" % pid) as f:
+                if f.read().strip() == "sbx-sleeping":
+                    return True
+        except OSError:
+            pass
+    return False
+
+
 def session_processes(tag):
     """Host processes that belong to this session: the tag in the command line (CLIs started
     from the session dir, programs given a marker) or a sandbox built from this session's

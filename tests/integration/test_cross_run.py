@@ -3,7 +3,7 @@ SIGKILL on each, plus kill(-1); A lives on and finishes normally."""
 import json
 import os
 
-from conftest import finish, pids_with, wait_until
+from conftest import finish, pids_with, sleeping, wait_until
 
 KILLER = """import os, signal, sys
 res = []
@@ -24,7 +24,7 @@ print("; ".join(res))
 def test_runs_cannot_signal_each_other(sbx, marker):
     a = sbx.popen("run", sbx.prog("sleeper.py"), "--json", "--timeout", "30", "--", marker, "3")
     try:
-        assert wait_until(lambda: pids_with(marker), 20), "run A did not start"
+        assert wait_until(lambda: sleeping(marker), 20), "run A did not start"
         victims = pids_with(marker)
         killer = sbx.write("killer.py", KILLER)
         r, rep = sbx.run_json("run", killer, "--", *[str(p) for p in victims])

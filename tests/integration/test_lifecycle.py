@@ -10,23 +10,12 @@ import time
 
 import pytest
 
-from conftest import (error_lines, finish, pids_with, read_until, run_cgroups,
+from conftest import (error_lines, finish, pids_with, read_until, run_cgroups, sleeping,
                       wait_until)
 
 # Generous: the program sleeps 30 s, so anything well under that shows the cancel worked.
 CANCEL_BOUND = 10
 
-
-def sleeping(marker):
-    """The sleeper with this marker has announced itself and is asleep."""
-    for pid in pids_with(marker):
-        try:
-            with open("/proc/%d/comm" % pid) as f:
-                if f.read().strip() == "sbx-sleeping":
-                    return True
-        except OSError:
-            pass
-    return False
 
 
 def start_sleeper(sbx, marker, *opts):

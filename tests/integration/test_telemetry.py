@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from conftest import RUN_TIMEOUT, finish, pids_with, wait_until
+from conftest import RUN_TIMEOUT, finish, pids_with, sleeping, wait_until
 
 # ---------------------------------------------------------------------------------------------
 # the documented schema, as data: field -> type, a nested dict, or a tuple of alternatives
@@ -485,16 +485,6 @@ def live_entries(d):
             except (OSError, ValueError):
                 pass  # replaced between listing and reading: the next look sees it
     return out
-
-
-def sleeping(marker):
-    for pid in pids_with(marker):
-        try:
-            if open("/proc/%d/comm" % pid).read().strip() == "sbx-sleeping":
-                return True
-        except OSError:
-            pass
-    return False
 
 
 REG_FIELDS = {"schema", "id", "state", "supervisor_pid", "supervisor_start", "uid", "user",
