@@ -37,6 +37,7 @@ import time
 # DESIGN.md section 7.
 BUDGET_OVERHEAD_MS = 1.5
 BUDGET_THROUGHPUT = 180.0
+BUDGET_SUPERVISOR_KIB = 4096  # supervisor resident memory under 4 MiB
 DESIGN_BARE_MS = {"python": 11.0, "node": 30.0}  # measured there with -c pass / -e 0
 DESIGN_BWRAP_OVERHEAD_MS = 6.0
 DESIGN_BARE_THROUGHPUT = 203.0
@@ -392,7 +393,8 @@ class Bench:
         m["python"] = quiet_output(["python3", "--version"], clean)
         m["node"] = quiet_output(["node", "--version"], clean) if "node" in self.langs else None
         m["bwrap"] = quiet_output([self.bwrap, "--version"], clean) if self.bwrap else None
-        m["budget"] = {"overhead_ms": BUDGET_OVERHEAD_MS, "throughput_runs_s": BUDGET_THROUGHPUT}
+        m["budget"] = {"overhead_ms": BUDGET_OVERHEAD_MS, "throughput_runs_s": BUDGET_THROUGHPUT,
+                       "supervisor_kib": BUDGET_SUPERVISOR_KIB}
         m["host_busy_start"] = host_busy()
         if m["host_busy_start"] is not None and m["host_busy_start"] > 0.25:
             self.notes.append(f"other work kept the CPUs {100 * m['host_busy_start']:.0f}% busy "
@@ -605,6 +607,40 @@ class Bench:
 
     # -- output --------------------------------------------------------------------------------
 
+    # -- supervisor memory ---------------------------------------------------------------------
+
+    def memory(self, rounds=5):
+        """Peak resident memory (VmHWM) of the rusty-sandbox process, the supervisor, read from
+        /proc while its program sleeps (setpriv execs it, so the pid is the same)."""
+        prog = os.path.join(self.files, "sleep.py")
+        with open(prog, "w") as f:
+            f.write("import time\ntime.sleep(0.4)\n")
+        os.chmod(prog, 0o644)
+        argv = self.prefix + [self.sbx_bin, "run", "sleep.py", "--quiet"] + self.sbx_args
+        progress(f"memory: {rounds} runs of `rusty-sandbox run sleep.py`, VmHWM at 0.3 s")
+        kib = []
+        for _ in range(rounds):
+            p = subprocess.Popen(argv, cwd=self.files, env=self.env, stdin=subprocess.DEVNULL,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            WATCHDOG.add(p)
+            try:
+                time.sleep(0.3)
+                try:
+                    with open(f"/proc/{p.pid}/status") as f:
+                        for line in f:
+                            if line.startswith("VmHWM:"):
+                                kib.append(int(line.split()[1]))
+                except OSError:
+                    pass
+                rc = p.wait()
+            finally:
+                WATCHDOG.remove(p)
+            if rc != 0:
+                self.notes.append(f"memory: a run exited {rc}; not counted")
+                kib = kib[:-1] if len(kib) > 0 else kib
+        self.results["memory"] = {"supervisor_vmhwm_kib": kib,
+                                  "median_kib": statistics.median(kib) if kib else None}
+
     def verdict_overhead(self, x):
         if x is None:
             return "-"
@@ -756,6 +792,11 @@ class Bench:
             rows.append([f"throughput python3, {self.args.workers} workers",
                          fmt(r, 1) + " runs/s", f">= {BUDGET_THROUGHPUT:g} runs/s",
                          self.verdict_throughput(r)])
+        mem = R.get("memory", {}).get("median_kib")
+        if mem is not None:
+            rows.append(["supervisor resident memory (VmHWM, median)", f"{mem / 1024:.2f} MiB",
+                         f"< {BUDGET_SUPERVISOR_KIB // 1024} MiB",
+                         "within budget" if mem < BUDGET_SUPERVISOR_KIB else "OVER budget"])
         if rows:
             out.append(table(["budget item", "measured", "budget", "verdict"], rows, "lrrl"))
         else:
@@ -896,6 +937,8 @@ class Bench:
             self.results["stages"] = {}
             for lang in self.langs:
                 self.stages(lang)
+        if "python" in self.langs:
+            self.memory()
         self.wasm()
         self.results["meta"]["loadavg_end"] = os.getloadavg()
         self.results["meta"]["host_busy_end"] = host_busy()
