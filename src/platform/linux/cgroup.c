@@ -124,17 +124,12 @@ int sbx__cg_read_stat(struct sbx__cgroup *cg, int slot, int dirfd, const char *f
         if (cg->stat_fd[slot] < 0)
             return -errno;
     }
-    size_t n = 0;
-    while (n < size - 1) { /* from offset 0 each time: the kernel regenerates the text */
-        ssize_t k = pread(cg->stat_fd[slot], buf + n, size - 1 - n, (off_t)n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k < 0)
-            return -errno;
-        if (k == 0)
-            break;
-        n += (size_t)k;
-    }
+    /* From offset 0 each time: the kernel regenerates the text. */
+    if (lseek(cg->stat_fd[slot], 0, SEEK_SET) < 0)
+        return -errno;
+    ssize_t n = sbx__read_full(cg->stat_fd[slot], buf, size - 1);
+    if (n < 0)
+        return (int)n;
     buf[n] = '\0';
     return (int)n;
 }
@@ -428,8 +423,13 @@ int sbx__cgroup_reap_stale(struct sbx__cgroup *cg)
                              O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
             if (run < 0)
                 continue;
-            /* A live run's supervisor holds this lock for the whole run. */
-            if (flock(run, LOCK_EX | LOCK_NB) == 0) {
+            /* A live run's supervisor holds this lock for the whole run. Holding it, check the
+             * name still means this dir: a creator may have made the name again since we
+             * opened it (and only the lock holder removes a dir, so it cannot change after). */
+            struct stat a, b;
+            if (flock(run, LOCK_EX | LOCK_NB) == 0 && fstat(run, &a) == 0 &&
+                fstatat(cg->parent_fd[i], de->d_name, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
+                a.st_ino == b.st_ino && a.st_dev == b.st_dev) {
                 int r = unlinkat(cg->parent_fd[i], de->d_name, AT_REMOVEDIR);
                 /* Tasks of a run that just died may still be accounted for a moment. */
                 if (r < 0 && errno == EBUSY && no_tasks(run))
