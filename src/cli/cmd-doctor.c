@@ -3,6 +3,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "sbx/doctor.h"
@@ -62,6 +63,10 @@ int cmd_cleanup(struct cli *cli)
         json_object_set_new(o, "netns_removed", json_integer(c.netns_removed));
         json_object_set_new(o, "netns_busy", json_integer(c.netns_busy));
         return cli_print_json(o);
+    }
+    if (geteuid() != 0) {
+        printf("nothing to remove: only root's runs keep pre-made network namespaces\n");
+        return 0;
     }
     printf("removed %u pre-made network namespace%s", c.netns_removed,
            c.netns_removed == 1 ? "" : "s");
