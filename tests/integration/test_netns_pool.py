@@ -136,6 +136,8 @@ def test_cleanup_removes_free_slots_and_leaves_held_ones(sbx, session):
     if sbx.mode != "root":
         before = pool_mounts()
         assert cleanup(sbx) == {"netns_removed": 0, "netns_busy": 0}
+        r = sbx.run("cleanup")
+        assert r.returncode == 0 and "only root's runs keep" in r.out, r
         assert pool_mounts() == before  # root's pool is not this user's to touch
         return
     cleanup(sbx)
