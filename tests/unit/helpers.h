@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <spawn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <signal.h>
@@ -184,6 +185,29 @@ static inline int fd_is_cloexec(int fd)
 {
     int flags = fcntl(fd, F_GETFD);
     return flags >= 0 && (flags & FD_CLOEXEC);
+}
+
+/* A WebAssembly fixture of tests/data/wasm (SBX_WASM_FIXTURES, set by meson test), read whole. */
+struct blob {
+    uint8_t *data;
+    size_t len;
+};
+
+static inline struct blob load_fixture(const char *name)
+{
+    const char *dir = getenv("SBX_WASM_FIXTURES");
+    cr_assert(dir, "SBX_WASM_FIXTURES is not set (run through meson test)");
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    cr_assert(fd >= 0, "cannot open %s: %s", path, strerror(errno));
+    struct stat st;
+    cr_assert(fstat(fd, &st) == 0);
+    struct blob b = {malloc((size_t)st.st_size + 1), (size_t)st.st_size};
+    cr_assert(b.data);
+    cr_assert_eq(read(fd, b.data, b.len), (ssize_t)b.len);
+    close(fd);
+    return b;
 }
 
 #endif

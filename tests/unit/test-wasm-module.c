@@ -19,30 +19,9 @@
 #include <unistd.h>
 
 #include "analysis/wasm-module.h"
+#include "helpers.h"
 
 /* ---- fixtures ---- */
-
-struct blob {
-    uint8_t *data;
-    size_t len;
-};
-
-static struct blob load_fixture(const char *name)
-{
-    const char *dir = getenv("SBX_WASM_FIXTURES");
-    cr_assert(dir, "SBX_WASM_FIXTURES is not set (run through meson test)");
-    char path[4096];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    cr_assert(fd >= 0, "cannot open %s: %s", path, strerror(errno));
-    struct stat st;
-    cr_assert(fstat(fd, &st) == 0);
-    struct blob b = {malloc((size_t)st.st_size + 1), (size_t)st.st_size};
-    cr_assert(b.data);
-    cr_assert_eq(read(fd, b.data, b.len), (ssize_t)b.len);
-    close(fd);
-    return b;
-}
 
 /* The clang-built fixture exists only when this host's clang targets wasm32-wasi. */
 static void need_clang_fixture(void)
