@@ -222,3 +222,38 @@ def test_many_concurrent_starts(sbx):
         assert len(set(inodes)) == 8, inodes
         if sbx.mode == "root":
             assert set(inodes) <= set(slot_inodes()), (inodes, slot_inodes())
+
+
+# Tries to leave something behind in its network namespace: a listening abstract socket held by
+# a daemonised grandchild that would outlive the run if it could.
+LINGERER = r"""
+import os, socket, sys, time
+name = b"\0" + sys.argv[1].encode()
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.bind(name)
+        s.listen(1)
+        time.sleep(60)
+    os._exit(0)
+time.sleep(0.3)
+c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+c.connect(name)
+print("lingerer", os.stat("/proc/self/ns/net").st_ino, "listening", flush=True)
+"""
+
+
+def test_nothing_of_a_run_survives_into_the_next_in_its_slot(sbx, session):
+    """Run A leaves a daemonised listener behind; run B, started after A ended, gets the same
+    pooled namespace (root) or a new one (user), and finds nothing listening."""
+    name = session.next_name("abs")
+    r = sbx.run("run", sbx.write("lingerer.py", LINGERER), "--quiet", "--", name)
+    assert r.returncode == 0 and "listening" in r.out, r
+    ns_a = int(r.out.split()[1])
+    r = sbx.run("run", sbx.write("prober.py", PROBER), "--quiet", "--", name)
+    assert r.returncode == 0, r
+    _, ns_b, res = r.out.split()
+    if sbx.mode == "root":
+        assert int(ns_b) == ns_a and ns_a in slot_inodes(), (ns_a, ns_b)  # the same slot
+    assert res == "ECONNREFUSED", r.out  # the listener died with run A
