@@ -25,6 +25,11 @@ struct sbx__rule {
     const char *hint;
 };
 
+/* The hint of every network rule: the one switch that changes it. */
+#define SBX_HINT_NO_NETWORK                                                                        \
+    "the sandbox has no network unless the policy enables it ([security] enable_network, or "      \
+    "--network)"
+
 /* What the language analysers need to know of the policy. */
 struct sbx__analysis_ctx {
     const struct sbx_policy *policy; /* never NULL (the engine supplies defaults) */

@@ -61,7 +61,6 @@ enum rule {
 #define EVAL "dynamic_eval"
 #define OBF "obfuscation"
 #define NO_PROCESSES "do the work in JavaScript: the sandbox runs no other programs"
-#define NO_NETWORK "the sandbox has no network unless the policy enables it"
 #define NO_EVAL "call functions directly; parse data with JSON.parse"
 
 static const struct sbx__rule rules[RULE__COUNT] = {
@@ -82,14 +81,17 @@ static const struct sbx__rule rules[RULE__COUNT] = {
     [FS_READ] = {"JS-FS-002", FS, SBX_SEVERITY_MEDIUM, "reads outside the sandbox's paths",
                  "read files under /work or /tmp, or ask for the path to be bound"},
     [NET_SOCKET] = {"JS-NET-001", NET, SBX_SEVERITY_MEDIUM,
-                    "opens network sockets (net, tls, dgram)", NO_NETWORK},
+                    "opens network sockets (net, tls, dgram)", SBX_HINT_NO_NETWORK},
     [NET_HTTP] = {"JS-NET-002", NET, SBX_SEVERITY_MEDIUM,
-                  "uses an HTTP client or server (http, https, http2, undici, ws)", NO_NETWORK},
-    [NET_DNS] = {"JS-NET-003", NET, SBX_SEVERITY_MEDIUM, "resolves host names (dns)", NO_NETWORK},
+                  "uses an HTTP client or server (http, https, http2, undici, ws)",
+                  SBX_HINT_NO_NETWORK},
+    [NET_DNS] = {"JS-NET-003", NET, SBX_SEVERITY_MEDIUM, "resolves host names (dns)",
+                 SBX_HINT_NO_NETWORK},
     [NET_FETCH] = {"JS-NET-004", NET, SBX_SEVERITY_MEDIUM, "makes an HTTP request (fetch)",
-                   NO_NETWORK},
+                   SBX_HINT_NO_NETWORK},
     [NET_WEBSOCKET] = {"JS-NET-005", NET, SBX_SEVERITY_MEDIUM,
-                       "opens a connection (WebSocket, XMLHttpRequest, EventSource)", NO_NETWORK},
+                       "opens a connection (WebSocket, XMLHttpRequest, EventSource)",
+                       SBX_HINT_NO_NETWORK},
     [IMPORT_CHILD] = {"JS-IMPORT-001", IMP, SBX_SEVERITY_HIGH,
                       "imports a process-creation module (child_process, cluster)", NO_PROCESSES},
     [IMPORT_VM] = {"JS-IMPORT-002", IMP, SBX_SEVERITY_MEDIUM,

@@ -42,17 +42,16 @@ RULE(sbx__py_fs_destructive, "PY-FS-003", FS, MEDIUM,
      "removes, moves or changes permissions of files at a computed path",
      "make sure the path stays under the working directory or /tmp");
 
-static RULE(net_import, "PY-NET-001", NET, MEDIUM, "imports a network module",
-            "the sandbox has no network unless [network] enabled = true");
+static RULE(net_import, "PY-NET-001", NET, MEDIUM, "imports a network module", SBX_HINT_NO_NETWORK);
 static RULE(net_socket, "PY-NET-002", NET, HIGH, "opens a network socket or resolves a host",
-            "the sandbox has no network unless [network] enabled = true");
+            SBX_HINT_NO_NETWORK);
 static RULE(net_http, "PY-NET-003", NET, HIGH, "makes an HTTP request",
             "bundle the data with the program, or enable the network in the policy");
 static RULE(net_protocol, "PY-NET-004", NET, HIGH,
             "connects with a network protocol client (FTP, SMTP, Telnet, POP, IMAP, XML-RPC)",
-            "the sandbox has no network unless [network] enabled = true");
+            SBX_HINT_NO_NETWORK);
 static RULE(net_asyncio, "PY-NET-005", NET, HIGH, "opens an asyncio network connection or server",
-            "the sandbox has no network unless [network] enabled = true");
+            SBX_HINT_NO_NETWORK);
 
 static RULE(import_commands, "PY-IMPORT-001", IMP, MEDIUM,
             "imports a module that runs other programs",

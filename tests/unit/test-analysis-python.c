@@ -17,8 +17,11 @@
 #include <string.h>
 
 #include "analysis/analysis.h"
+#include "analysis/javascript.h"
 #include "analysis/python-rules.h"
+#include "analysis/wasm-rules.h"
 #include "sbx/analysis.h"
+#include "sbx/config.h"
 
 #ifndef SBX_TEST_DATA
 #error "SBX_TEST_DATA must name tests/data/analysis"
@@ -487,4 +490,39 @@ Test(analysis_python, alias_table_full_is_reported)
     cr_expect(full && a->blocks);
     sbx_analysis_free(a);
     free(src);
+}
+
+/* A hint that names a config key ("[section] key") must name a real one, so users can follow
+ * it: checked for every Python and WebAssembly rule and the JavaScript network rules. */
+static void hint_keys_exist(const struct sbx__rule *r)
+{
+    struct sbx_config *c = sbx_config_new();
+    cr_assert_not_null(c);
+    for (const char *h = strchr(r->hint, '['); h; h = strchr(h + 1, '[')) {
+        char section[64], key[64], full[130];
+        if (sscanf(h, "[%63[a-z_.]] %63[a-z_]", section, key) != 2 || section[0] < 'a')
+            continue; /* "[...]" in an example is not a section */
+        snprintf(full, sizeof(full), "%s.%s", section, key);
+        struct sbx_error err = {0};
+        sbx_config_set(c, full, "1", "hint", &err);
+        cr_assert_null(strstr(err.message, "no key"), "%s: its hint names %s, which is not a key",
+                       r->id, full);
+    }
+    sbx_config_free(c);
+}
+
+Test(rules, hints_name_real_config_keys)
+{
+    for (size_t i = 0; i < sbx__py_n_rules; i++)
+        hint_keys_exist(sbx__py_rules[i]);
+    for (size_t i = 0; i < sbx__wasm_n_rules; i++)
+        hint_keys_exist(sbx__wasm_rules[i]);
+    static const char *const js_net[] = {"JS-NET-001", "JS-NET-002", "JS-NET-003", "JS-NET-004",
+                                         "JS-NET-005"};
+    for (size_t i = 0; i < sizeof(js_net) / sizeof(js_net[0]); i++) {
+        const struct sbx__rule *r = sbx__js_rule(js_net[i]);
+        cr_assert_not_null(r, "%s", js_net[i]);
+        hint_keys_exist(r);
+    }
+    cr_assert_not_null(strstr(SBX_HINT_NO_NETWORK, "[security] enable_network"));
 }
