@@ -36,4 +36,8 @@ SBX_INTERNAL int sbx__rm_rf_at(int dirfd, const char *name);
  * refusing a symlink or a directory someone else owns. Returns an O_DIRECTORY fd or -errno. */
 SBX_INTERNAL int sbx__private_dir(const char *path, uid_t uid);
 
+/* mkdir -p for an absolute `path`: missing parents 0755, the last component 0700 (existing
+ * ones are left as they are; the caller checks what it opens). 0 or -errno. */
+SBX_INTERNAL int sbx__mkdir_p(const char *path);
+
 #endif

@@ -7,7 +7,6 @@
 #include <linux/sched.h>
 #include <sched.h>
 #include <stdio.h>
-#include <string.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -18,6 +17,7 @@
 
 #include "platform/linux/netns-pool.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 
 #ifndef NSFS_MAGIC
 #define NSFS_MAGIC 0x6e736673
@@ -27,16 +27,9 @@
 static int open_dir(const char *dir, bool create)
 {
     if (create) {
-        char parent[PATH_MAX];
-        snprintf(parent, sizeof(parent), "%s", dir);
-        char *slash = strrchr(parent, '/');
-        if (slash && slash != parent) {
-            *slash = '\0';
-            if (mkdir(parent, 0755) < 0 && errno != EEXIST)
-                return -errno;
-        }
-        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-            return -errno;
+        int r = sbx__mkdir_p(dir);
+        if (r < 0)
+            return r;
     }
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (dfd < 0)

@@ -10,27 +10,11 @@
 
 #include "platform/linux/uidpool.h"
 #include "util/cleanup.h"
-
-static int mkdir_p(const char *path)
-{
-    char buf[256];
-    snprintf(buf, sizeof(buf), "%s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-            return -errno;
-        *p = '/';
-    }
-    if (mkdir(buf, 0700) < 0 && errno != EEXIST)
-        return -errno;
-    return 0;
-}
+#include "util/fs.h"
 
 int sbx__uidpool_take(const char *dir, uid_t *ret_uid)
 {
-    int r = mkdir_p(dir);
+    int r = sbx__mkdir_p(dir);
     if (r < 0)
         return r;
     _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
