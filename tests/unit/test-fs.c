@@ -28,6 +28,7 @@ TestSuite(rm_rf, .init = tmp_setup, .fini = tmp_teardown);
 TestSuite(private_dir, .init = tmp_setup, .fini = tmp_teardown);
 TestSuite(copy_into, .init = tmp_setup, .fini = tmp_teardown);
 TestSuite(io, .init = tmp_setup, .fini = tmp_teardown);
+TestSuite(mkdir_p, .init = tmp_setup, .fini = tmp_teardown);
 
 static int open_tmp(void)
 {
@@ -588,4 +589,25 @@ Test(io, errors_are_negative_errno)
     cr_assert_eq(sbx__read_full(-1, &c, 1), -EBADF);
     cr_assert_eq(sbx__write_all(-1, "x", 1), -EBADF);
     cr_assert_eq(sbx__write_all(-1, "", 0), 0);
+}
+
+Test(mkdir_p, makes_parents_and_a_private_leaf)
+{
+    mode_t old = umask(0);
+    const char *leaf = tmp_path("a/b/c");
+    cr_assert_eq(sbx__mkdir_p(leaf), 0);
+    struct stat st;
+    cr_assert_eq(stat(tmp_path("a/b"), &st), 0);
+    cr_assert_eq(st.st_mode & 07777, 0755, "a parent is 0%o", st.st_mode & 07777);
+    cr_assert_eq(stat(leaf, &st), 0);
+    cr_assert(S_ISDIR(st.st_mode));
+    cr_assert_eq(st.st_mode & 07777, 0700, "the leaf is 0%o", st.st_mode & 07777);
+    cr_assert_eq(sbx__mkdir_p(leaf), 0, "existing dirs are fine");
+    write_file(tmp_path("file"), "x", 0644);
+    cr_assert_eq(sbx__mkdir_p(tmp_path("file/sub")), -ENOTDIR);
+    static char long_path[PATH_MAX + 16];
+    memset(long_path, 'a', sizeof(long_path) - 1);
+    long_path[0] = '/';
+    cr_assert_eq(sbx__mkdir_p(long_path), -ENAMETOOLONG);
+    umask(old);
 }
