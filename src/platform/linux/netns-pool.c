@@ -167,8 +167,10 @@ int sbx__netns_pool_clear(const char *dir, unsigned *ret_removed, unsigned *ret_
         }
         snprintf(name, sizeof(name), "slot-%u", n);
         snprintf(target, sizeof(target), "%s/%s", dir, name);
+        /* Every mount stacked there (a slot made again over a stale one), until none is left:
+         * EINVAL (not a mount point) or ENOENT (no slot file). */
         bool mounted = false;
-        for (int i = 0; i < 8 && umount2(target, MNT_DETACH | UMOUNT_NOFOLLOW) == 0; i++)
+        while (umount2(target, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
             mounted = true;
         if (errno != EINVAL && errno != ENOENT)
             return -errno;
