@@ -208,6 +208,30 @@ def test_planted_plain_file_in_a_slot_is_replaced(sbx):
     assert os.path.join(POOL, "slot-0") in slot_inodes().values()
 
 
+def test_stale_mount_in_a_slot_is_covered_and_cleaned_up(sbx, scratch):
+    """A slot whose mount is not a network namespace (a file bind-mounted there): the run mounts
+    a real namespace over it, and cleanup removes both mounts."""
+    if sbx.mode != "root":  # unprivileged runs never read the pool
+        r, rep = sbx.run_json("run", sbx.prog("hello.py"))
+        assert r.returncode == 0 and rep["enforcement"]["network"] == "netns", r
+        return
+    cleanup(sbx)
+    slot = os.path.join(POOL, "slot-0")
+    open(slot, "w").close()
+    decoy = scratch / "decoy"
+    decoy.write_text("not a namespace\n")
+    subprocess.run(["mount", "--bind", str(decoy), slot], check=True)
+    try:
+        assert len(pool_mounts()) == 1
+        r, rep = sbx.run_json("run", sbx.prog("hello.py"))
+        assert r.returncode == 0 and rep["enforcement"]["network"] == "netns:pre-made", r
+        assert slot in slot_inodes().values() and len(pool_mounts()) == 2
+        assert cleanup(sbx)["netns_removed"] == 1
+        assert not pool_mounts()
+    finally:
+        subprocess.run(["umount", "-R", slot], capture_output=True)
+
+
 def test_many_concurrent_starts(sbx):
     """Eight runs started at once, three times: every one succeeds (none loses its cgroup to
     another's reaper), and no two running at once share a network namespace."""
