@@ -187,18 +187,16 @@ static inline int fd_is_cloexec(int fd)
     return flags >= 0 && (flags & FD_CLOEXEC);
 }
 
-/* A WebAssembly fixture of tests/data/wasm (SBX_WASM_FIXTURES, set by meson test), read whole. */
+/* A file read whole; load_fixture reads a built WebAssembly fixture (SBX_WASM_FIXTURES, set by
+ * meson test). */
 struct blob {
     uint8_t *data;
     size_t len;
 };
 
-static inline struct blob load_fixture(const char *name)
+/* The whole file at `path` (one spare byte past the end for the caller). */
+static inline struct blob load_blob(const char *path)
 {
-    const char *dir = getenv("SBX_WASM_FIXTURES");
-    cr_assert(dir, "SBX_WASM_FIXTURES is not set (run through meson test)");
-    char path[4096];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     cr_assert(fd >= 0, "cannot open %s: %s", path, strerror(errno));
     struct stat st;
@@ -208,6 +206,15 @@ static inline struct blob load_fixture(const char *name)
     cr_assert_eq(read(fd, b.data, b.len), (ssize_t)b.len);
     close(fd);
     return b;
+}
+
+static inline struct blob load_fixture(const char *name)
+{
+    const char *dir = getenv("SBX_WASM_FIXTURES");
+    cr_assert(dir, "SBX_WASM_FIXTURES is not set (run through meson test)");
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    return load_blob(path);
 }
 
 #endif

@@ -275,14 +275,7 @@ static struct blob load_source(const char *name)
 {
     char path[4096];
     snprintf(path, sizeof(path), "%s/tests/data/wasm/%s", SBX_SOURCE_ROOT, name);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    cr_assert(fd >= 0, "cannot open %s: %s", path, strerror(errno));
-    struct stat st;
-    cr_assert(fstat(fd, &st) == 0);
-    struct blob b = {malloc((size_t)st.st_size + 1), (size_t)st.st_size};
-    cr_assert_eq(read(fd, b.data, b.len), (ssize_t)b.len);
-    close(fd);
-    return b;
+    return load_blob(path);
 }
 
 static struct sbx_analysis *analyse_text(const char *text, const struct sbx_policy *p)
