@@ -301,6 +301,11 @@ class Bench:
             self.sbx_bin = os.path.join(bindir, "rusty-sandbox")
             shutil.copy2(self.bin, self.sbx_bin)
             os.chmod(self.sbx_bin, 0o755)
+            if self.floor:
+                floor = os.path.join(bindir, "sbx-bench-floor")
+                shutil.copy2(self.floor, floor)
+                os.chmod(floor, 0o755)
+                self.floor = floor
         else:
             self.sbx_bin = self.bin
         # The sandbox keeps state (version cache, run dirs) under $TMPDIR/rusty-sandbox-UID:
@@ -357,6 +362,12 @@ class Bench:
         if not self.bwrap:
             self.notes.append("bubblewrap: bwrap not installed; bwrap rows skipped "
                               "(apt-get install bubblewrap)")
+        self.floor = os.path.abspath(a.floor) if a.floor else \
+            os.path.join(os.path.dirname(self.bin), "sbx-bench-floor")
+        if not (os.path.isfile(self.floor) and os.access(self.floor, os.X_OK)):
+            self.notes.append(f"ns-floor: {self.floor} not found (ninja -C build "
+                              f"sbx-bench-floor); ns-floor rows skipped")
+            self.floor = None
 
     def probe_bwrap(self):
         if not self.bwrap:
@@ -407,6 +418,13 @@ class Bench:
                       + self.sbx_args, self.files, self.env)]
         if self.bwrap:
             vs.append(Variant("bwrap", self.prefix + self.bwrap_argv(interp, name),
+                              self.files, self.env))
+        if self.floor:
+            # Root's sandbox runs join a pre-made network namespace; an unprivileged user's
+            # make one, and so does the floor then.
+            netns = ["--new-netns"] if self.args.as_user else []
+            vs.append(Variant("ns-floor", self.prefix + [self.floor] + netns
+                              + [shutil.which(interp, path=CLEAN_PATH), name],
                               self.files, self.env))
         return vs
 
@@ -641,6 +659,33 @@ class Bench:
         self.results["memory"] = {"supervisor_vmhwm_kib": kib,
                                   "median_kib": statistics.median(kib) if kib else None}
 
+    def floor_rows(self, R):
+        """Rows comparing rusty-sandbox with ns-floor: what the kernel and one more exec cost
+        before a sandbox does any work of its own, and what is left of the budget."""
+        rows = []
+        for lang, res in R["startup"].items():
+            fl, sb = res.get("ns-floor"), res.get("rusty-sandbox")
+            if fl and sb and fl.get("overhead_ms") is not None and \
+                    sb.get("overhead_ms") is not None:
+                rows.append([f"startup overhead, {LANGS[lang][0]}",
+                             fmt(fl["overhead_ms"], sign=True) + " ms",
+                             fmt(sb["overhead_ms"], sign=True) + " ms",
+                             fmt(sb["overhead_ms"] - fl["overhead_ms"], sign=True) + " ms",
+                             f"<= {BUDGET_OVERHEAD_MS} ms in all"])
+        tp = R["throughput"]
+        bare = tp.get("bare", {}).get("runs_per_s")
+        fl = tp.get("ns-floor", {}).get("runs_per_s")
+        sb = tp.get("rusty-sandbox", {}).get("runs_per_s")
+        if bare and fl and sb:
+            # CPU time per run on all workers' cores: 1/rate each; the difference is per run.
+            ms = lambda r: 1000.0 * self.args.workers / r
+            rows.append(["throughput (CPU ms per run over bare)",
+                         f"{fl:.1f}/s ({100 * fl / bare:.0f}%, +{ms(fl) - ms(bare):.2f} ms)",
+                         f"{sb:.1f}/s ({100 * sb / bare:.0f}%, +{ms(sb) - ms(bare):.2f} ms)",
+                         fmt(ms(sb) - ms(fl), sign=True) + " ms",
+                         f">= {100 * BUDGET_THROUGHPUT / DESIGN_BARE_THROUGHPUT:.0f}% of bare"])
+        return rows
+
     def verdict_overhead(self, x):
         if x is None:
             return "-"
@@ -649,7 +694,7 @@ class Bench:
     def verdict_throughput(self, x):
         if x is None:
             return "-"
-        return "within budget" if x >= BUDGET_THROUGHPUT else "OVER budget (below the floor)"
+        return "within budget" if x >= BUDGET_THROUGHPUT else "OVER budget (below the minimum)"
 
     def report(self):
         R = self.results
@@ -679,6 +724,8 @@ class Bench:
                     ref = f"DESIGN bare ~{DESIGN_BARE_MS[lang]:g} ms (-c/-e)"
                 elif key == "bwrap":
                     ref = f"peer: DESIGN bwrap +{DESIGN_BWRAP_OVERHEAD_MS:g} ms"
+                elif key == "ns-floor":
+                    ref = "floor: a command + fresh namespaces only"
                 else:
                     ref = (f"budget <= {BUDGET_OVERHEAD_MS} ms: "
                            + self.verdict_overhead(st.get("overhead_ms")))
@@ -705,6 +752,8 @@ class Bench:
                     ref = f"DESIGN bare {DESIGN_BARE_THROUGHPUT:g}/s"
                 elif key == "bwrap":
                     ref = f"peer: DESIGN bwrap {DESIGN_BWRAP_THROUGHPUT:g}/s"
+                elif key == "ns-floor":
+                    ref = "floor: a command + fresh namespaces only"
                 else:
                     ref = (f"budget >= {BUDGET_THROUGHPUT:g}/s: "
                            + self.verdict_throughput(r["runs_per_s"]))
@@ -792,6 +841,7 @@ class Bench:
             rows.append([f"throughput python3, {self.args.workers} workers",
                          fmt(r, 1) + " runs/s", f">= {BUDGET_THROUGHPUT:g} runs/s",
                          self.verdict_throughput(r)])
+        floor = self.floor_rows(R)
         mem = R.get("memory", {}).get("median_kib")
         if mem is not None:
             rows.append(["supervisor resident memory (VmHWM, median)", f"{mem / 1024:.2f} MiB",
@@ -801,6 +851,13 @@ class Bench:
             out.append(table(["budget item", "measured", "budget", "verdict"], rows, "lrrl"))
         else:
             out.append("  (no rusty-sandbox numbers to compare)")
+        if floor:
+            out.append("")
+            out.append("Where the budget stands against the floor (ns-floor: sbx-bench-floor, a "
+                       "separate command that makes the run's fresh namespaces with one clone3 "
+                       "and nothing else)")
+            out.append(table(["item", "ns-floor", "rusty-sandbox", "sandbox's own work",
+                              "budget"], floor, "lrrrr"))
 
         self.report_wasm(out)
 
@@ -979,6 +1036,8 @@ def main():
                          "policy (memory, processes, file size, open files, output, tmp and "
                          "workspace caps); the default sets every remaining limit too "
                          "('--cpu-limit 10 --cpus 2'); '' for the defaults alone")
+    ap.add_argument("--floor", metavar="BIN",
+                    help="the sbx-bench-floor binary (default: next to --bin)")
     ap.add_argument("--as-user", action="store_true",
                     help=f"run every variant as uid {NOBODY} via setpriv (needs root)")
     a = ap.parse_args()

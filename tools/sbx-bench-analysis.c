@@ -3,7 +3,9 @@
  * item 6). Generates a 10,000-line Python file and a 10,000-line JavaScript file of ordinary
  * code (classes, functions, comprehensions, strings, comments, a few findings), analyses each
  * --runs times and prints the median and the spread; then analyses a --big-mb (10) MB Python
- * and JavaScript input in a child process and prints the child's peak resident set.
+ * and JavaScript input in a child process and prints the child's peak resident set. Beside each
+ * analysis time it prints tree-sitter's parse alone of the same file (a parser, the grammar,
+ * ts_parser_parse_string, nothing else): the floor under any analysis that parses with it.
  *
  * Usage: sbx-bench-analysis [--runs N] [--big-mb N] [--json]
  */
@@ -12,9 +14,15 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <tree_sitter/api.h>
+
 #include "sbx/analysis.h"
+
+const TSLanguage *tree_sitter_python(void);
+const TSLanguage *tree_sitter_javascript(void);
 
 static const char py_head[] = "import os\nimport json\nimport re\nimport subprocess\n";
 static const char py_chunk[] = "\n"
@@ -135,6 +143,41 @@ static int time_analysis(const char *lang, const char *src, size_t len, int runs
     return 0;
 }
 
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Median time in microseconds of tree-sitter's parse alone over `runs`; 0 on failure. */
+static uint64_t time_parse(bool py, const char *src, size_t len, int runs)
+{
+    uint64_t *t = calloc((size_t)runs, sizeof(*t));
+    TSParser *parser = ts_parser_new();
+    uint64_t median = 0;
+    if (t && parser &&
+        ts_parser_set_language(parser, py ? tree_sitter_python() : tree_sitter_javascript())) {
+        int i;
+        for (i = 0; i < runs; i++) {
+            uint64_t t0 = now_ns();
+            TSTree *tree = ts_parser_parse_string(parser, NULL, src, (uint32_t)len);
+            t[i] = (now_ns() - t0) / 1000;
+            if (!tree)
+                break;
+            ts_tree_delete(tree);
+        }
+        if (i == runs) {
+            qsort(t, (size_t)runs, sizeof(*t), cmp_u64);
+            median = t[runs / 2];
+        }
+    }
+    if (parser)
+        ts_parser_delete(parser);
+    free(t);
+    return median;
+}
+
 /* Peak RSS (KiB) of a child that generates a `mb` MB input and analyses it once. */
 static long big_input_rss(const char *lang, size_t mb, uint64_t *ret_us)
 {
@@ -206,17 +249,22 @@ int main(int argc, char **argv)
         uint64_t t[3] = {0, 0, 0}, big_us = 0;
         if (!src || time_analysis(langs[l], src, len, runs, t, &findings) < 0)
             return 1;
+        uint64_t parse_us = time_parse(py, src, len, runs);
         long rss = big_input_rss(langs[l], big_mb, &big_us);
         if (json)
             printf(",\"%s\":{\"bytes\":%zu,\"findings\":%zu,\"median_ms\":%.3f,\"min_ms\":%.3f,"
-                   "\"max_ms\":%.3f,\"big_peak_rss_kb\":%ld,\"big_ms\":%.1f}",
+                   "\"max_ms\":%.3f,\"parse_only_median_ms\":%.3f,\"big_peak_rss_kb\":%ld,"
+                   "\"big_ms\":%.1f}",
                    langs[l], len, findings, (double)t[0] / 1e3, (double)t[1] / 1e3,
-                   (double)t[2] / 1e3, rss, (double)big_us / 1e3);
+                   (double)t[2] / 1e3, (double)parse_us / 1e3, rss, (double)big_us / 1e3);
         else
             printf("  %-10s 10k lines (%zu KB, %zu findings): median %.2f ms (min %.2f, max "
-                   "%.2f); %zu MB: %.0f ms, peak RSS %.1f MiB\n",
+                   "%.2f), of which tree-sitter's parse alone %.2f ms (%.1f MB/s); %zu MB: "
+                   "%.0f ms, peak RSS %.1f MiB\n",
                    langs[l], len >> 10, findings, (double)t[0] / 1e3, (double)t[1] / 1e3,
-                   (double)t[2] / 1e3, big_mb, (double)big_us / 1e3, (double)rss / 1024.0);
+                   (double)t[2] / 1e3, (double)parse_us / 1e3,
+                   parse_us ? (double)len / (double)parse_us : 0.0, big_mb, (double)big_us / 1e3,
+                   (double)rss / 1024.0);
         free(src);
     }
     if (json)
