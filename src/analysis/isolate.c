@@ -120,6 +120,7 @@ static _Noreturn void child_analyze(struct sbx__analysis_ctx *ctx, sbx__analyze_
     ts_set_allocator(child_malloc, child_calloc, child_realloc, free);
     if (sbx__analysis_confine(fd) < 0)
         _exit(CHILD_NOT_CONFINED);
+    ctx->exiting = true;
     h.r = analyze(ctx, src, len, &h.err);
     h.syntax_error = a->syntax_error && !had_error;
     h.error_line = a->error_line;

@@ -1004,8 +1004,10 @@ static int analyze(struct sbx__analysis_ctx *ctx, const char *src, size_t len,
     unsigned nested = 0;
     struct sbx__js js = {.ctx = ctx, .src = src, .len = (uint32_t)len, .nested = &nested};
     int r = analyze_tree(&js, tree);
-    js_free(&js);
-    ts_tree_delete(tree);
+    if (!ctx->exiting) {
+        js_free(&js);
+        ts_tree_delete(tree);
+    }
     if (r < 0)
         return sbx__error(err, SBX_ERR_INTERNAL, SBX_STAGE_RUNTIME, -r, "javascript analysis");
     return 0;

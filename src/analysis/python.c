@@ -201,6 +201,7 @@ struct py {
     unsigned line_base; /* lines before the piece being walked */
     bool table_full;    /* an alias was dropped (reported once) */
     unsigned base_line, base_col;
+    bool whole;           /* the file's only tree: left to the kernel when ctx->exiting */
     struct py_shared *sh; /* shared by all levels */
     int err;              /* first -ENOMEM */
 };
@@ -1403,7 +1404,8 @@ static int parse_and_walk_v(struct py *p, const char *src, size_t len, bool veri
     p->src = src;
     p->len = len;
     walk(p, ts_tree_root_node(tree));
-    ts_tree_delete(tree);
+    if (!(p->whole && p->ctx->exiting))
+        ts_tree_delete(tree);
     return 0;
 }
 
@@ -1513,6 +1515,7 @@ static int analyze(struct py *p)
     if (deep == len && len > CHUNK_BYTES) {
         r = analyze_in_chunks(p, src, len);
     } else if (deep == len) {
+        p->whole = p->depth == 0;
         r = parse_and_walk(p, src, len);
     } else {
         unsigned line = 1;
