@@ -18,6 +18,8 @@
 #include <signal.h>
 #include <string.h>
 #include <dirent.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -193,6 +195,39 @@ static _Noreturn void program_main(const struct sbx__init_args *a)
     sbx__error(&err, SBX_ERR_INTERNAL, SBX_STAGE_EXEC, errno, "executing '%s' in the sandbox",
                l->argv[0]);
     fail(a->ctl_fd, &err, 127);
+}
+
+static int program_entry(void *arg)
+{
+    program_main(arg);
+}
+
+/* The program's stack until it execs: program_main, Landlock's rules, seccomp and an error
+ * message need a few KiB; only the pages touched are ever allocated. */
+#define PROGRAM_STACK_BYTES (256u * 1024)
+
+/*
+ * Start the program's process the way posix_spawn does: clone with CLONE_VM|CLONE_VFORK on a
+ * stack of its own, so init's address space is neither copied (page tables, then a
+ * copy-on-write fault for each page either side touches) nor torn down again at the exec;
+ * init sleeps until the child has exec'd or exited. Until then the child shares init's memory
+ * and runs only program_main, our own code: the program itself only ever runs after execve,
+ * in a fresh address space. What the child changes stays its own: signal dispositions (no
+ * CLONE_SIGHAND), mask, rlimits, fds (no CLONE_FILES), Landlock and seccomp (per task); the
+ * stage queue it fills is always flushed before it execs or exits.
+ */
+static pid_t spawn_program(const struct sbx__init_args *a)
+{
+    void *stack = mmap(NULL, PROGRAM_STACK_BYTES, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (stack == MAP_FAILED)
+        return -1;
+    pid_t pid = clone(program_entry, (char *)stack + PROGRAM_STACK_BYTES,
+                      CLONE_VM | CLONE_VFORK | SIGCHLD, (void *)(uintptr_t)a);
+    int e = errno;
+    munmap(stack, PROGRAM_STACK_BYTES); /* the child has exec'd or exited */
+    errno = e;
+    return pid;
 }
 
 /*
@@ -605,13 +640,11 @@ void sbx__init_main(const struct sbx__init_args *a)
     /* Late: the launch's strings (the program's name) may live in the caller's argv. */
     hide_command_line();
     sbx__flush_stages(ctl); /* the program's copy starts with none queued */
-    pid_t child = fork();
+    pid_t child = spawn_program(a);
     if (child < 0) {
-        sbx__error_errno(&err, SBX_STAGE_EXEC, "forking the program");
+        sbx__error_errno(&err, SBX_STAGE_EXEC, "starting the program's process");
         fail(ctl, &err, 1);
     }
-    if (child == 0)
-        program_main(a);
     for (int i = 0; i < 3; i++)
         close(a->stdio[i]);
     close(l->program_fd);
