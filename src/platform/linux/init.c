@@ -218,14 +218,18 @@ static int program_entry(void *arg)
  */
 static pid_t spawn_program(const struct sbx__init_args *a)
 {
-    void *stack = mmap(NULL, PROGRAM_STACK_BYTES, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    /* A guard page below: an overflow faults instead of writing over init's memory. */
+    size_t guard = (size_t)sysconf(_SC_PAGESIZE), size = guard + PROGRAM_STACK_BYTES;
+    char *stack =
+        mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     if (stack == MAP_FAILED)
         return -1;
-    pid_t pid = clone(program_entry, (char *)stack + PROGRAM_STACK_BYTES,
-                      CLONE_VM | CLONE_VFORK | SIGCHLD, (void *)(uintptr_t)a);
+    pid_t pid = -1;
+    if (mprotect(stack, guard, PROT_NONE) == 0)
+        pid = clone(program_entry, stack + size, CLONE_VM | CLONE_VFORK | SIGCHLD,
+                    (void *)(uintptr_t)a);
     int e = errno;
-    munmap(stack, PROGRAM_STACK_BYTES); /* the child has exec'd or exited */
+    munmap(stack, size); /* the child has exec'd or exited */
     errno = e;
     return pid;
 }
