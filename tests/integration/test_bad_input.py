@@ -1,10 +1,14 @@
 """Bad command lines and bad files: one clear message on stderr that names the culprit, the
 documented exit code, nothing on stdout, nothing left behind (checked by the autouse fixture)."""
+import json
 import os
+import pathlib
+import shutil
+import subprocess
 
 import pytest
 
-from conftest import error_lines
+from conftest import MUST_WORK, error_lines
 
 USAGE, UNSUPPORTED, NOINPUT, NO_RUNTIME = 64, 65, 66, 127
 
@@ -165,3 +169,39 @@ def test_interpreter_shim_script(sbx):
 def test_interpreter_not_executable(sbx):
     f = sbx.write("not-exec", "\x7fELF not really\n", mode=0o644)
     check_error(sbx.run("run", sbx.prog("hello.py"), "--interpreter", f), NO_RUNTIME, f)
+
+
+@pytest.fixture
+def opt_dir(session):
+    """A directory under /opt (the sandbox replaces /tmp, where the session lives), traversable
+    by uid 65534, removed afterwards."""
+    if os.geteuid() != 0:
+        if MUST_WORK:
+            pytest.fail("SBX_TESTS_MUST_WORK=1: this test writes under /opt and needs root")
+        pytest.skip("writes under /opt: needs root")
+    d = pathlib.Path("/opt") / session.next_name("sbxit-" + session.tag + "-")
+    d.mkdir(mode=0o755, parents=True)
+    os.chmod(d, 0o755)
+    yield d
+    shutil.rmtree(d)
+
+
+def test_exec_failure_inside_the_sandbox(sbx, opt_dir):
+    """An interpreter whose ELF loader is missing passes every check on the host and fails only
+    at execve inside the sandbox, in the program's process before it is the program (which
+    shares init's memory until then): the error names the binary and the errno, the verdict
+    is internal_error with exit 125, and the report says so."""
+    src = opt_dir / "main.c"
+    src.write_text("int main(void) { return 0; }\n")
+    interp = opt_dir / "python3"
+    subprocess.run(["cc", "-o", str(interp), str(src), "-Wl,--dynamic-linker=/nonexistent/ld.so"],
+                   check=True, capture_output=True)
+    os.chmod(interp, 0o755)
+    r = sbx.run("run", sbx.prog("hello.py"), "--interpreter", str(interp))
+    assert r.returncode == 125, r
+    assert r.stdout == b"", r
+    assert "executing '%s' in the sandbox: No such file or directory" % interp in r.err, r
+    r, rep = sbx.run_json("run", sbx.prog("hello.py"), "--interpreter", str(interp))
+    assert r.returncode == 125, r
+    assert rep["status"] == "internal_error", rep
+    assert "No such file or directory" in json.dumps(rep), rep
