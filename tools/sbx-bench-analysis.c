@@ -7,7 +7,8 @@
  * analysis time it prints tree-sitter's parse alone of the same file (a parser, the grammar,
  * ts_parser_parse_string, nothing else): the floor under any analysis that parses with it.
  *
- * Usage: sbx-bench-analysis [--runs N] [--big-mb N] [--json]
+ * Usage: sbx-bench-analysis [--runs N] [--big-mb N] [--only python|javascript] [--json]
+ * (--big-mb 0 skips the big input; --only runs one language, e.g. under perf.)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -218,31 +219,39 @@ int main(int argc, char **argv)
     int runs = 21;
     size_t big_mb = 10;
     bool json = false;
+    const char *only = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--runs") && i + 1 < argc)
             runs = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--big-mb") && i + 1 < argc)
             big_mb = (size_t)atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc)
+            only = argv[++i];
         else if (!strcmp(argv[i], "--json"))
             json = true;
         else {
-            fprintf(stderr, "usage: sbx-bench-analysis [--runs N] [--big-mb N] [--json]\n");
+            fprintf(stderr, "usage: sbx-bench-analysis [--runs N] [--big-mb N] "
+                            "[--only python|javascript] [--json]\n");
             return 64;
         }
     }
-    if (runs < 1 || big_mb < 1 || big_mb > 60) {
-        fprintf(stderr, "sbx-bench-analysis: --runs >= 1, --big-mb from 1 to 60\n");
+    if (runs < 1 || big_mb > 60 ||
+        (only && strcmp(only, "python") != 0 && strcmp(only, "javascript") != 0)) {
+        fprintf(stderr, "sbx-bench-analysis: --runs >= 1, --big-mb from 0 to 60, --only "
+                        "python or javascript\n");
         return 64;
     }
     const char *langs[] = {"python", "javascript"};
     if (json)
-        printf("{\"runs\":%d,\"big_mb\":%zu", runs, big_mb);
+        printf("{\"runs\":%d,\"big_mb\":%zu,", runs, big_mb);
     else
-        printf("static analysis: %d runs of a generated 10,000-line file; peak RSS of one "
-               "analysis of a %zu MB file (in a child)\n",
-               runs, big_mb);
+        printf("static analysis: %d runs of a generated 10,000-line file%s", runs,
+               big_mb ? "; peak RSS of one analysis of a big file (in a child)\n" : "\n");
+    bool first = true;
     for (size_t l = 0; l < 2; l++) {
         bool py = l == 0;
+        if (only && strcmp(only, langs[l]) != 0)
+            continue;
         size_t len, findings = 0;
         char *src = generate(py ? py_head : js_head, py ? py_chunk : js_chunk,
                              py ? py_chunk_lines : js_chunk_lines, 10000, 0, &len);
@@ -250,22 +259,27 @@ int main(int argc, char **argv)
         if (!src || time_analysis(langs[l], src, len, runs, t, &findings) < 0)
             return 1;
         uint64_t parse_us = time_parse(py, src, len, runs);
-        long rss = big_input_rss(langs[l], big_mb, &big_us);
+        long rss = big_mb ? big_input_rss(langs[l], big_mb, &big_us) : 0;
         if (json)
-            printf(",\"%s\":{\"bytes\":%zu,\"findings\":%zu,\"median_ms\":%.3f,\"min_ms\":%.3f,"
+            printf("%s\"%s\":{\"bytes\":%zu,\"findings\":%zu,\"median_ms\":%.3f,\"min_ms\":%.3f,"
                    "\"max_ms\":%.3f,\"parse_only_median_ms\":%.3f,\"big_peak_rss_kb\":%ld,"
                    "\"big_ms\":%.1f}",
-                   langs[l], len, findings, (double)t[0] / 1e3, (double)t[1] / 1e3,
-                   (double)t[2] / 1e3, (double)parse_us / 1e3, rss, (double)big_us / 1e3);
-        else
+                   first ? "" : ",", langs[l], len, findings, (double)t[0] / 1e3,
+                   (double)t[1] / 1e3, (double)t[2] / 1e3, (double)parse_us / 1e3, rss,
+                   (double)big_us / 1e3);
+        else {
             printf("  %-10s 10k lines (%zu KB, %zu findings): median %.2f ms (min %.2f, max "
-                   "%.2f), of which tree-sitter's parse alone %.2f ms (%.1f MB/s); %zu MB: "
-                   "%.0f ms, peak RSS %.1f MiB\n",
+                   "%.2f), of which tree-sitter's parse alone %.2f ms (%.1f MB/s)",
                    langs[l], len >> 10, findings, (double)t[0] / 1e3, (double)t[1] / 1e3,
                    (double)t[2] / 1e3, (double)parse_us / 1e3,
-                   parse_us ? (double)len / (double)parse_us : 0.0, big_mb, (double)big_us / 1e3,
-                   (double)rss / 1024.0);
+                   parse_us ? (double)len / (double)parse_us : 0.0);
+            if (big_mb)
+                printf("; %zu MB: %.0f ms, peak RSS %.1f MiB", big_mb, (double)big_us / 1e3,
+                       (double)rss / 1024.0);
+            printf("\n");
+        }
         free(src);
+        first = false;
     }
     if (json)
         printf("}\n");
