@@ -646,7 +646,10 @@ static int walk(struct sbx__js *js, TSNode root, bool has_error)
             (ts_node_symbol(n) == (TSSymbol)-1 || ts_node_is_missing(n)))
             syntax_error_at(js, n);
         visit(js, &cur, n, depth + 1, depth ? (enum sbx__js_kind)up[depth - 1] : K_NULL);
-        if (ts_tree_cursor_goto_first_child(&cur)) {
+        /* A string's or a regex's parts (quotes, fragments, escapes) hold no code: not walked,
+         * unless a syntax error hides inside (an unterminated string is one to report). */
+        bool opaque = (up[depth] == K_STRING || up[depth] == K_REGEX) && !ts_node_has_error(n);
+        if (!opaque && ts_tree_cursor_goto_first_child(&cur)) {
             depth++;
             continue;
         }

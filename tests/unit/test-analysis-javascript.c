@@ -482,3 +482,34 @@ Test(js_malformed, exponential_const_chain)
     sbx_analysis_free(a);
     free(src);
 }
+
+/* Strings and regexes are not walked into, except where a syntax error hides inside: an
+ * unterminated string or regex is still reported at its line, and what follows is read. */
+Test(js_malformed, error_inside_a_string_or_regex)
+{
+    static const char *const srcs[] = {
+        "const a = 1;\nconst s = \"abc\nrequire('child_process');\n",
+        "const a = 1;\nconst r = /re[/;\nrequire('child_process');\n",
+    };
+    for (size_t i = 0; i < sizeof(srcs) / sizeof(srcs[0]); i++) {
+        struct sbx_analysis *a = analyze_str(srcs[i]);
+        cr_expect(a->syntax_error, "input %zu", i);
+        cr_expect_eq(a->error_line, 2, "input %zu: line %u", i, a->error_line);
+        cr_expect_not_null(find_rule(a, "JS-IMPORT-001"), "input %zu", i);
+        sbx_analysis_free(a);
+    }
+}
+
+/* A string's text still counts where it is an argument, and a template's substitutions are
+ * code: `${...}` inside a template literal is walked. */
+Test(js_rules, strings_are_arguments_and_templates_are_code)
+{
+    struct sbx_analysis *a =
+        analyze_str("const s = \"a\\\"b\" + `x${require(\"child_process\").exec(\"id\")}`;\n"
+                    "const r = /require('child_process')/g;\n");
+    cr_expect_not_null(find_rule(a, "JS-EXEC-001"));
+    const struct sbx_finding *f = find_rule(a, "JS-IMPORT-001");
+    cr_expect_not_null(f);
+    cr_expect_eq(f ? f->line : 0, 1, "the regex on line 2 is not code");
+    sbx_analysis_free(a);
+}
