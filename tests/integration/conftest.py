@@ -159,6 +159,15 @@ def pool_uid(uid):
     return uid is not None and POOL_BASE <= uid < POOL_BASE + POOL_SIZE
 
 
+def need_root(why):
+    """Skip a test that needs the suite to run as root, saying `why`; with
+    SBX_TESTS_MUST_WORK=1 (CI runs as root) fail instead."""
+    if os.geteuid() != 0:
+        if MUST_WORK:
+            pytest.fail("SBX_TESTS_MUST_WORK=1: %s needs the suite to run as root" % why)
+        pytest.skip("%s needs root" % why)
+
+
 def wait_until(pred, timeout, interval=0.05):
     deadline = time.monotonic() + timeout
     while True:

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from conftest import MUST_WORK, error_lines
+from conftest import error_lines, need_root
 
 USAGE, UNSUPPORTED, NOINPUT, NO_RUNTIME = 64, 65, 66, 127
 
@@ -175,11 +175,8 @@ def test_interpreter_not_executable(sbx):
 def opt_dir(session):
     """A directory under /opt (the sandbox replaces /tmp, where the session lives), traversable
     by uid 65534, removed afterwards."""
-    if os.geteuid() != 0:
-        if MUST_WORK:
-            pytest.fail("SBX_TESTS_MUST_WORK=1: this test writes under /opt and needs root")
-        pytest.skip("writes under /opt: needs root")
-    d = pathlib.Path("/opt") / session.next_name("sbxit-" + session.tag + "-")
+    need_root("writing under /opt")
+    d = pathlib.Path("/opt") / session.next_name("opt")
     d.mkdir(mode=0o755, parents=True)
     os.chmod(d, 0o755)
     yield d

@@ -15,18 +15,11 @@ import sys
 
 import pytest
 
-from conftest import MUST_WORK, REPO, SETPRIV
+from conftest import REPO, SETPRIV, need_root
 
 BUILD = pathlib.Path(os.environ.get("SBX_BIN") or REPO / "build" / "rusty-sandbox").parent
 FLOOR = BUILD / "sbx-bench-floor"
 PY = shutil.which("python3", path="/usr/bin:/bin")
-
-
-def need_root():
-    if os.geteuid() != 0:
-        if MUST_WORK:
-            pytest.fail("SBX_TESTS_MUST_WORK=1: the bench's --as-user mode needs the suite as root")
-        pytest.skip("the bench's --as-user mode needs root")
 
 
 def floor(*args, prefix=(), check_rc=None):
@@ -41,7 +34,7 @@ def floor(*args, prefix=(), check_rc=None):
 def test_floor_runs_the_program_in_fresh_namespaces(as_user):
     prefix = SETPRIV if as_user else []
     if as_user:
-        need_root()
+        need_root("switching to uid 65534 with setpriv")
     flags = ["--new-netns"] if as_user else []
     code = ("import os\n"
             "print(os.getpid())\n"
@@ -70,7 +63,7 @@ def test_floor_passes_the_exit_status_and_refuses_bad_usage():
 @pytest.mark.parametrize("as_user", [False, True], ids=["root", "user"])
 def test_bench_runs_every_variant(scratch, as_user):
     if as_user:
-        need_root()
+        need_root("the bench's --as-user mode")
     out = scratch / "bench.json"  # scratch is 0755 all the way: uid 65534 reaches it
     argv = [sys.executable, str(REPO / "bench" / "bench.py"), "--bin", str(BUILD / "rusty-sandbox"),
             "--langs", "python", "--runs", "3", "--warmup", "1", "--seconds", "1",
